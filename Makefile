@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# optguard build.  `make V=1` shows the commands.
+
+OUTPUT ?= .output
+CLANG ?= clang
+CC ?= cc
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+prefix ?= /usr/local
+PREFIX ?= $(prefix)
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/optguard
+
+WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+override CFLAGS += $(WARN) -std=gnu11 -I$(OUTPUT) -Ienforcer \
+	-DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
+LDLIBS := -lbpf -lelf -lz -lcap -linih
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall -Werror
+
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_PROGS := sockopt empty
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+LIB_SRCS := $(filter-out enforcer/main.c,$(wildcard enforcer/*.c))
+LIB_OBJS := $(patsubst enforcer/%.c,$(OUTPUT)/enforcer/%.o,$(LIB_SRCS))
+LIB := $(OUTPUT)/liboptguard.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32
+
+.DELETE_ON_ERROR:
+.SECONDEXPANSION:
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
+.PHONY: all deps run test test-unit bench clean install uninstall
+
+all: deps optguard
+
+deps:
+	$(Q)scripts/deps.sh build
+
+# The daemon with the shipped policy, in the foreground (root; Ctrl-C stops it).
+run: deps optguard
+	./optguard run --policy policy/default.ini
+
+$(OUTPUT) $(OUTPUT)/enforcer $(OUTPUT)/tests $(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/%.bpf.o: bpf/$$*/$$*.bpf.c $(wildcard bpf/*.h bpf/*/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+optguard: $(OUTPUT)/enforcer/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/*.h $(LIB) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests
+	$(call msg,CC-m32,$@)
+	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
+
+$(OUTPUT)/bench/%: bench/%.c $(LIB) | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
+
+# The tests need root: they load BPF programs into child cgroups they make.
+test: deps optguard $(UNIT_BINS) $(TEST_HELPERS)
+	$(Q)scripts/deps.sh test
+	$(Q)OPTGUARD=$(CURDIR)/optguard OUTPUT=$(CURDIR)/$(OUTPUT) \
+		timeout 1200 prove --exec '' $(UNIT_BINS) $(wildcard tests/*.t)
+
+test-unit: optguard $(UNIT_BINS)
+	$(Q)timeout 300 prove --exec '' $(UNIT_BINS)
+
+bench: deps optguard $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
+
+install: optguard
+	install -D -m 0755 optguard $(DESTDIR)$(SBINDIR)/optguard
+	install -D -m 0644 policy/default.ini $(DESTDIR)$(DATADIR)/default.ini
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/optguard $(DESTDIR)$(DATADIR)/default.ini
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) optguard

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * optguard: the ABI shared by the BPF programs and the enforcer daemon.
+ *
+ * Only __u32-style types; the includer provides them (vmlinux.h in BPF,
+ * <linux/types.h> in user space).  No libc.
+ *
+ * How a setsockopt(level, optname, value) call finds its rule
+ * ------------------------------------------------------------
+ * 1. (level, optname) becomes a *slot*: SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP,
+ *    IPPROTO_IPV6 and IPPROTO_UDP options below 256 have fixed slots
+ *    (og_slot_fixed()); any other pair named by a policy gets a slot from the
+ *    og_other_slots hash, assigned by the daemon.
+ * 2. slot_info[gen][slot] says whether any rule exists for the option, and
+ *    which keys are worth looking up: the cgroup levels at which a scope's
+ *    cgroup sits, whether any scope names a uid, whether any has no cgroup.
+ *    A call whose slot has no rule costs one array load.
+ * 3. The rule is looked up in og_rules under keys built from the caller,
+ *    most specific first; the first hit wins:
+ *      for each cgroup level L set in slot_info, deepest first:
+ *          (slot, uid, ancestor cgroup at L), then (slot, ANY, ancestor at L)
+ *      then (slot, uid, 0), then (slot, ANY, 0)          ; 0 = no cgroup
+ *    That is the policy's precedence: a deeper cgroup beats a shallower one,
+ *    at the same depth a scope with a uid beats one without, and a scope with
+ *    no selector ('*') comes last.  The number of lookups depends on how many
+ *    levels the policy uses, never on how many rules it has.
+ * 4. No rule: og_config.default_action (allow, or deny with default_err).
+ *
+ * Example: rules for SO_MARK with scope '*' (deny) and scope
+ * cgroup=/a/b (allow) produce keys (SO_MARK, ANY, 0) and
+ * (SO_MARK, ANY, id(/a/b)) with level bit 2 set.  A process in /a/b/c finds
+ * the allow rule at level 2; one in /a finds only the deny.
+ *
+ * Generations: every key and slot_info row carries a generation (0 or 1) and
+ * og_active_gen selects one, so a reload can fill the idle generation and
+ * switch in one store.
+ */
+#ifndef OPTGUARD_ABI_H
+#define OPTGUARD_ABI_H
+
+#define OG_STR_MAX		16	/* TCP_CA_NAME_MAX, IFNAMSIZ */
+#define OG_EXCEPT_MAX		16	/* integer values in an except list */
+#define OG_EXCEPT_STR_MAX	8	/* string values in an except list */
+
+#define OG_SLOTS_PER_LEVEL	256
+#define OG_NLEVELS_FIXED	5
+#define OG_NSLOTS_FIXED		(OG_NLEVELS_FIXED * OG_SLOTS_PER_LEVEL)
+#define OG_NSLOTS_OTHER		256
+#define OG_NSLOTS		(OG_NSLOTS_FIXED + OG_NSLOTS_OTHER)
+#define OG_NGENS		2
+
+#define OG_CG_LEVELS		24	/* cgroup levels a scope may name: 0..23 */
+#define OG_UID_ANY		0xffffffffu
+
+/* slot_info bits */
+#define OG_SI_RULES		(1u << 31)	/* some rule exists for this slot */
+#define OG_SI_UID		(1u << 30)	/* some key names a uid */
+#define OG_SI_ANYCG		(1u << 29)	/* some key has no cgroup (cgid 0) */
+#define OG_SI_LEVELS		((1u << OG_CG_LEVELS) - 1)
+
+enum og_action {
+	OG_ACT_NONE = 0,
+	OG_ACT_ALLOW,
+	OG_ACT_DENY,
+	OG_ACT_REWRITE,
+	OG_ACT_CLAMP,
+	OG_ACT_FORCE,
+	OG_ACT_AUDIT,
+	OG_ACT_MAX,
+};
+
+/*
+ * Value types.  SIZE is an INT that the policy may write with K/M/G; DSCP is
+ * an INT holding a TOS/TCLASS byte, compared on its DSCP bits (0xfc) with the
+ * application's ECN bits kept on rewrite.  UINT is read as 32 or 64 bits by
+ * optlen (SO_MAX_PACING_RATE).  OPAQUE options (structs) can be allowed,
+ * denied and audited, never compared.
+ */
+enum og_vtype {
+	OG_VT_OPAQUE = 0,
+	OG_VT_INT,
+	OG_VT_UINT,
+	OG_VT_BOOL,
+	OG_VT_SIZE,
+	OG_VT_STR,
+	OG_VT_DSCP,
+	OG_VT_MAX,
+};
+
+enum og_mode {
+	OG_MODE_ENFORCE = 0,
+	OG_MODE_AUDIT,
+};
+
+enum og_hook {
+	OG_HOOK_NONE = 0,
+	OG_HOOK_CGROUP_SOCKOPT,
+	OG_HOOK_LSM,
+	OG_HOOK_POST_CREATE,
+	OG_HOOK_CONNECT,
+	OG_HOOK_SOCKOPS,
+};
+
+/* og_rule.flags */
+#define OG_RF_HAS_MIN	(1u << 0)	/* clamp: lo is set */
+#define OG_RF_HAS_MAX	(1u << 1)	/* clamp: hi is set */
+#define OG_RF_BYTE_OK	(1u << 2)	/* the kernel also takes a 1-byte value */
+
+struct og_rule_key {
+	__u32 slot;	/* gen << 31 | slot */
+	__u32 uid;	/* OG_UID_ANY: the scope names no uid */
+	__u64 cgid;	/* 0: the scope names no cgroup */
+};
+
+/* What the setsockopt point does with a call the rule matched. */
+struct og_rule {
+	__u32 id;		/* index into og_counters and the daemon's rule names */
+	__u8 action;		/* enum og_action, as the kernel applies it */
+	__u8 vtype;		/* enum og_vtype */
+	__u8 nexcept;		/* entries used in except */
+	__u8 flags;		/* OG_RF_* */
+	__u32 err;		/* deny: positive errno */
+	__u32 pad;
+	__u64 lo, hi;		/* clamp bounds; signed for INT/SIZE/DSCP/BOOL */
+	__u64 value;		/* rewrite: integer value */
+	char str[OG_STR_MAX];	/* rewrite: string value, NUL padded */
+	union {
+		__u64 ints[OG_EXCEPT_MAX];
+		char strs[OG_EXCEPT_STR_MAX][OG_STR_MAX];
+	} except;		/* values that pass unchanged (deny, rewrite) */
+};
+
+/* Per-generation settings the programs read on every call. */
+struct og_gen_config {
+	__u8 mode;		/* enum og_mode */
+	__u8 default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
+	__u8 log;		/* 0: no events (log = none) */
+	__u8 pad;
+	__u32 default_err;	/* positive errno when default = deny */
+	__u32 default_id;	/* rule id of the default decision */
+	__u32 other_slots;	/* non-zero: og_other_slots has entries */
+	__u32 log_rate;		/* events per second per rule; 0 = no limit */
+	__u32 pad2;
+};
+
+struct og_counters {
+	__u64 decisions;	/* calls the rule decided */
+	__u64 events;		/* events written to the ring buffer */
+	__u64 dropped;		/* events lost: ring buffer full */
+	__u64 suppressed;	/* events held back by log_rate */
+};
+
+#define OG_EV_STR	(1u << 0)	/* requested/effective are strings */
+#define OG_EV_NOVAL	(1u << 1)	/* the value could not be read */
+#define OG_EV_GEN_SHIFT	31		/* the policy generation that decided */
+
+struct og_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgid;		/* caller's cgroup id */
+	__u64 requested;
+	__u64 effective;
+	__u32 pid, tid, uid;
+	__u32 rule_id;
+	__s32 level, optname;
+	__s32 err;		/* positive errno returned (or that enforce would return) */
+	__u16 family, type;
+	__u8 hook;		/* enum og_hook */
+	__u8 action;		/* enum og_action: the verdict */
+	__u8 mode;		/* enum og_mode */
+	__u8 vtype;		/* enum og_vtype */
+	__u32 flags;		/* OG_EV_* */
+	char comm[16];
+	char req_str[OG_STR_MAX];
+	char eff_str[OG_STR_MAX];
+};
+
+/* The fixed slot of (level, optname), or -1. */
+static inline int og_slot_fixed(int level, int optname)
+{
+	int base;
+
+	if (optname < 0 || optname >= OG_SLOTS_PER_LEVEL)
+		return -1;
+	switch (level) {
+	case 1:		/* SOL_SOCKET */
+		base = 0;
+		break;
+	case 0:		/* IPPROTO_IP */
+		base = 1;
+		break;
+	case 6:		/* IPPROTO_TCP */
+		base = 2;
+		break;
+	case 41:	/* IPPROTO_IPV6 */
+		base = 3;
+		break;
+	case 17:	/* IPPROTO_UDP */
+		base = 4;
+		break;
+	default:
+		return -1;
+	}
+	return base * OG_SLOTS_PER_LEVEL + optname;
+}
+
+static inline __u64 og_other_key(int level, int optname)
+{
+	return ((__u64)(__u32)level << 32) | (__u32)optname;
+}
+
+#endif /* OPTGUARD_ABI_H */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The commands of the optguard binary, one function each (main.c dispatches). */
+#ifndef OPTGUARD_CMDS_H
+#define OPTGUARD_CMDS_H
+
+struct og_diag;
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_options(int argc, char **argv);
+
+/*
+ * The policy `run` and `explain` use without --policy: /etc/optguard/policy.ini,
+ * else the shipped default (installed, or beside the binary in a source tree).
+ */
+const char *policy_default_path(void);
+/* Print the diagnostics of a policy load to stderr. */
+void diag_print(const struct og_diag *d);
+
+#endif

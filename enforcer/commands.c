@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `optguard check`, `explain` and `options`: the commands that load nothing into the kernel. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cmds.h"
+#include "encode.h"
+#include "log.h"
+#include "policy.h"
+#include "../bpf/decide.h"
+
+#define ETC_POLICY "/etc/optguard/policy.ini"
+
+const char *policy_default_path(void)
+{
+	static char buf[PATH_MAX + 32];
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (access(ETC_POLICY, F_OK) == 0)
+		return ETC_POLICY;
+	if (access(OG_DATADIR "/default.ini", F_OK) == 0)
+		return OG_DATADIR "/default.ini";
+	/* a binary run from its source tree: policy/ is beside it */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, sizeof(buf), "%s/policy/default.ini", exe);
+			if (access(buf, F_OK) == 0)
+				return buf;
+		}
+	}
+	return ETC_POLICY;	/* missing: the load names it */
+}
+
+void diag_print(const struct og_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nmsgs; i++)
+		fprintf(stderr, "%s\n", d->msgs[i]);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct og_policy *p = NULL;
+	struct og_diag diag = {};
+	size_t i, ndeny = 0;
+	int ret;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: optguard check FILE\n");
+		return 2;
+	}
+	ret = policy_load(argv[1], &p, &diag);
+	diag_print(&diag);
+	if (ret) {
+		fprintf(stderr, "%s: %zu error%s\n", argv[1], diag.nerrors,
+			diag.nerrors == 1 ? "" : "s");
+		diag_free(&diag);
+		return 1;
+	}
+	for (i = 0; i < p->nrules; i++)
+		ndeny += p->rules[i].action == OG_ACT_DENY;
+	printf("%s: ok: %zu rule%s (%zu deny), %zu scope%s, mode %s, default %s, cgroup %s\n",
+	       argv[1], p->nrules, p->nrules == 1 ? "" : "s", ndeny, p->nscopes,
+	       p->nscopes == 1 ? "" : "s", p->mode == OG_MODE_AUDIT ? "audit" : "enforce",
+	       action_name(p->default_action), p->cgroup);
+	diag_free(&diag);
+	policy_free(p);
+	return 0;
+}
+
+/* OPTION as the policy writes it: a name, or LEVEL:OPTNAME. */
+static int option_arg(const char *s, int *level, int *optname, const struct og_option **opt)
+{
+	const struct og_option *o = option_by_name(s);
+	char lv[64], *colon, *end;
+	long n;
+
+	if (o) {
+		*level = o->level;
+		*optname = o->optname;
+		*opt = o;
+		return 0;
+	}
+	colon = strchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(lv))
+		return -EINVAL;
+	memcpy(lv, s, colon - s);
+	lv[colon - s] = '\0';
+	if (level_parse(lv, level))
+		return -EINVAL;
+	errno = 0;
+	n = strtol(colon + 1, &end, 0);
+	if (errno || *end || end == colon + 1 || n < 0 || n > INT_MAX)
+		return -EINVAL;
+	*optname = n;
+	*opt = option_by_number(*level, n);
+	return 0;
+}
+
+static int uid_arg(const char *s, __u32 *uid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (!errno && *s && !*end && n < OG_UID_ANY) {
+		*uid = n;
+		return 0;
+	}
+	pw = getpwnam(s);
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+static const char *scope_name(const struct og_scope *s)
+{
+	return s ? s->name : "*";
+}
+
+static void print_rule_effect(const struct og_rule_def *r)
+{
+	char a[64], b[64];
+	size_t i;
+
+	switch (r->action) {
+	case OG_ACT_CLAMP:
+		if (r->has_min)
+			value_format(r->vtype, &r->min, a, sizeof(a));
+		if (r->has_max)
+			value_format(r->vtype, &r->max, b, sizeof(b));
+		printf("clamp into [%s, %s]\n", r->has_min ? a : "-inf", r->has_max ? b : "+inf");
+		return;
+	case OG_ACT_REWRITE:
+	case OG_ACT_FORCE:
+		value_format(r->vtype, &r->value, a, sizeof(a));
+		if (r->action == OG_ACT_FORCE)
+			printf("force %s (on_change = %s)", a,
+			       r->on_change == OG_ONCHANGE_DENY ? "deny" :
+			       r->on_change == OG_ONCHANGE_ALLOW ? "allow" : "rewrite");
+		else
+			printf("rewrite to %s", a);
+		break;
+	case OG_ACT_DENY:
+		printf("deny with %s", errno_name(r->err));
+		break;
+	default:
+		printf("%s", action_name(r->action));
+	}
+	for (i = 0; i < r->nexcept; i++) {
+		value_format(r->vtype, &r->except[i], a, sizeof(a));
+		printf("%s%s", i ? ", " : ", except for ", a);
+	}
+	printf("\n");
+}
+
+static void usage_explain(void)
+{
+	fprintf(stderr, "usage: optguard explain [--policy FILE] [--cgroup DIR] [--uid UID] OPTION "
+		"[VALUE]\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *path = NULL, *cg_arg = NULL, *uid_s = NULL;
+	const struct og_rule_def *win;
+	const struct og_option *opt;
+	struct og_policy *p = NULL;
+	struct og_diag diag = {};
+	char cg[PATH_MAX];
+	int c, level, optname, ret = 1;
+	__u32 uid = getuid();
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "p:c:u:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			path = optarg;
+			break;
+		case 'c':
+			cg_arg = optarg;
+			break;
+		case 'u':
+			uid_s = optarg;
+			break;
+		case 'h':
+			usage_explain();
+			return 0;
+		default:
+			usage_explain();
+			return 2;
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		usage_explain();
+		return 2;
+	}
+	if (option_arg(argv[optind], &level, &optname, &opt)) {
+		log_warnx("explain: unknown option '%s' (see 'optguard options'; or LEVEL:OPTNAME)",
+			  argv[optind]);
+		return 2;
+	}
+	if (uid_s && uid_arg(uid_s, &uid)) {
+		log_warnx("explain: unknown user '%s'", uid_s);
+		return 2;
+	}
+	if (!path)
+		path = policy_default_path();
+	if (policy_load(path, &p, &diag)) {
+		diag_print(&diag);
+		diag_free(&diag);
+		return 1;
+	}
+	diag_free(&diag);
+	if (cg_arg && cg_arg[0] != '/') {
+		log_warnx("explain: --cgroup needs an absolute directory, got '%s'", cg_arg);
+		goto out;
+	}
+	if (path_normalize(cg_arg ? cg_arg : p->cgroup, cg, sizeof(cg))) {
+		log_warnx("explain: --cgroup: path too long");
+		goto out;
+	}
+	printf("policy:   %s (mode %s, default %s)\n", path,
+	       p->mode == OG_MODE_AUDIT ? "audit" : "enforce", action_name(p->default_action));
+	printf("call:     setsockopt(%s, %s", level_name(level) ? level_name(level) : "?",
+	       opt ? opt->name : "?");
+	if (!opt)
+		printf(" [%d:%d]", level, optname);
+	printf("%s%s) by uid %u in %s\n", argc - optind == 2 ? ", " : "",
+	       argc - optind == 2 ? argv[optind + 1] : "", uid, cg);
+	if (!path_within(cg, p->cgroup)) {
+		printf("verdict:  not checked: %s is outside the policy's cgroup %s\n", cg, p->cgroup);
+		ret = 0;
+		goto out;
+	}
+	win = policy_match(p, level, optname, cg, uid);
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+		int rank;
+
+		if (r->level != level || r->optname != optname)
+			continue;
+		rank = scope_rank(r->scope, cg, uid);
+		printf("%s rule %s (%s:%d), scope %s: %s\n", r == win ? "wins:    " : "candidate:",
+		       r->name, p->path, r->line, scope_name(r->scope),
+		       rank < 0 ? "does not match this caller" :
+		       rank == 0 ? "matches everyone ('*': least specific)" :
+		       rank == 1 ? "matches by uid" :
+		       rank & 1 ? "matches by cgroup and uid" : "matches by cgroup");
+	}
+	if (!win) {
+		if (p->default_action == OG_ACT_DENY)
+			printf("verdict:  deny with %s (no rule matches: default = deny)\n",
+			       errno_name(p->default_err));
+		else
+			printf("verdict:  allow (no rule matches: default = allow)\n");
+		ret = 0;
+		goto out;
+	}
+	printf("rule:     ");
+	print_rule_effect(win);
+	if (argc - optind == 2) {
+		struct og_value v;
+		struct og_val req = {}, eff;
+		struct og_rule kr;
+		char a[64], b[64];
+		__u32 err;
+		int verdict;
+
+		if (value_parse(win->vtype, argv[optind + 1], &v)) {
+			log_warnx("explain: '%s' is not a %s value", argv[optind + 1],
+				  vtype_name(win->vtype));
+			goto out;
+		}
+		req.num = v.num;
+		memcpy(req.str, v.str, OG_STR_MAX);
+		if (encode_rule(win, 1, &kr)) {
+			printf("verdict:  allow (the rule does nothing at setsockopt)\n");
+			ret = 0;
+			goto out;
+		}
+		verdict = og_decide(&kr, &req, win->vtype != OG_VT_OPAQUE, &eff, &err);
+		memcpy(v.str, eff.str, OG_STR_MAX);
+		v.num = eff.num;
+		value_format(win->vtype, &v, b, sizeof(b));
+		snprintf(a, sizeof(a), "%s", argv[optind + 1]);
+		printf("verdict:  %s", action_name(verdict));
+		if (verdict == OG_ACT_DENY)
+			printf(" with %s", errno_name(err));
+		else if (verdict == OG_ACT_REWRITE || verdict == OG_ACT_CLAMP)
+			printf(": %s -> %s", a, b);
+		printf("%s\n", p->mode == OG_MODE_AUDIT ? " (audit mode: logged, not enforced)" : "");
+	}
+	ret = 0;
+out:
+	policy_free(p);
+	return ret;
+}
+
+int cmd_options(int argc, char **argv)
+{
+	size_t i;
+	int a;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: optguard options\n");
+		return 2;
+	}
+	printf("%-26s %-13s %5s  %-7s %-38s %s\n", "OPTION", "LEVEL", "NUM", "TYPE", "ACTIONS",
+	       "FORCE");
+	for (i = 0; i < og_options_count; i++) {
+		const struct og_option *o = &og_options[i];
+		char acts[64] = "";
+
+		for (a = OG_ACT_ALLOW; a < OG_ACT_MAX; a++) {
+			if (!(o->actions & ACT_BIT(a)))
+				continue;
+			if (acts[0])
+				strcat(acts, ",");
+			strcat(acts, action_name(a));
+		}
+		printf("%-26s %-13s %5d  %-7s %-38s %s\n", o->name,
+		       level_name(o->level) ? level_name(o->level) : "?", o->optname,
+		       vtype_name(o->vtype), acts, o->forceable ? "listed" : "-");
+	}
+	printf("\nFORCE 'listed': bpf_setsockopt takes the option (SPEC.md); which points "
+	       "(create, connect, established) this kernel allows is not probed yet.\n");
+	return 0;
+}

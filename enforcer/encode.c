@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Policy -> the maps of optguard.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+
+int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out)
+{
+	struct og_rule r;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.vtype = d->vtype == OG_VT_SIZE ? OG_VT_INT : d->vtype;
+	if (d->opt && d->opt->byte_ok)
+		r.flags |= OG_RF_BYTE_OK;
+	r.action = d->action;
+	r.err = d->err;
+	if (d->action == OG_ACT_FORCE) {
+		/* at setsockopt, a force rule is what on_change says of the app's own attempt */
+		switch (d->on_change) {
+		case OG_ONCHANGE_REWRITE:
+			r.action = OG_ACT_REWRITE;
+			break;
+		case OG_ONCHANGE_DENY:
+			r.action = OG_ACT_DENY;
+			/* the forced value itself may still be set */
+			if (r.vtype == OG_VT_STR)
+				memcpy(r.except.strs[0], d->value.str, OG_STR_MAX);
+			else
+				r.except.ints[0] = d->value.num;
+			r.nexcept = 1;
+			break;
+		case OG_ONCHANGE_ALLOW:
+			/* still shadows less specific rules for this option */
+			r.action = OG_ACT_ALLOW;
+			break;
+		}
+	}
+	if (d->has_value || d->action == OG_ACT_FORCE) {
+		r.value = d->value.num;
+		memcpy(r.str, d->value.str, OG_STR_MAX);
+	}
+	if (d->has_min) {
+		r.flags |= OG_RF_HAS_MIN;
+		r.lo = d->min.num;
+	}
+	if (d->has_max) {
+		r.flags |= OG_RF_HAS_MAX;
+		r.hi = d->max.num;
+	}
+	if (d->action != OG_ACT_FORCE) {
+		r.nexcept = d->nexcept;
+		for (i = 0; i < d->nexcept; i++) {
+			if (r.vtype == OG_VT_STR)
+				memcpy(r.except.strs[i], d->except[i].str, OG_STR_MAX);
+			else
+				r.except.ints[i] = d->except[i].num;
+		}
+	}
+	if (r.action == OG_ACT_NONE)
+		return -ENOENT;
+	*out = r;
+	return 0;
+}
+
+static int slot_of(struct og_encoding *enc, int level, int optname)
+{
+	int slot = og_slot_fixed(level, optname);
+	__u64 key = og_other_key(level, optname);
+	size_t i;
+
+	if (slot >= 0)
+		return slot;
+	for (i = 0; i < enc->nother; i++)
+		if (enc->other[i].key == key)
+			return enc->other[i].slot;
+	if (enc->nother >= OG_NSLOTS_OTHER)
+		return -E2BIG;
+	slot = OG_NSLOTS_FIXED + enc->nother;
+	enc->other[enc->nother].key = key;
+	enc->other[enc->nother].slot = slot;
+	enc->nother++;
+	return slot;
+}
+
+static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __u64 cgid,
+		   int level, const struct og_rule *r)
+{
+	if (enc->nkeys == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct og_rule_key *k = realloc(enc->keys, ncap * sizeof(*k));
+
+		if (!k)
+			return -ENOMEM;
+		enc->keys = k;
+		struct og_rule *v = realloc(enc->vals, ncap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		enc->vals = v;
+		*cap = ncap;
+	}
+	enc->keys[enc->nkeys] = (struct og_rule_key){ .slot = slot, .uid = uid, .cgid = cgid };
+	enc->vals[enc->nkeys] = *r;
+	enc->nkeys++;
+	enc->slot_info[slot] |= OG_SI_RULES;
+	if (uid != OG_UID_ANY)
+		enc->slot_info[slot] |= OG_SI_UID;
+	if (cgid)
+		enc->slot_info[slot] |= 1u << level;
+	else
+		enc->slot_info[slot] |= OG_SI_ANYCG;
+	return 0;
+}
+
+int policy_encode(const struct og_policy *p, struct og_encoding *enc)
+{
+	size_t cap = 0, i, c, u;
+	int ret = 0;
+
+	memset(enc, 0, sizeof(*enc));
+	enc->cfg.mode = p->mode;
+	enc->cfg.default_action = p->default_action;
+	enc->cfg.default_err = p->default_err;
+	enc->cfg.default_id = 0;
+	enc->cfg.log = p->log != OG_LOG_NONE;
+	enc->cfg.log_rate = p->log_rate;
+	enc->nids = p->nrules + 1;
+
+	for (i = 0; i < p->nrules && !ret; i++) {
+		const struct og_rule_def *d = &p->rules[i];
+		const struct og_scope *s = d->scope;
+		struct og_rule r;
+		int slot;
+
+		if (encode_rule(d, i + 1, &r))
+			continue;
+		slot = slot_of(enc, d->level, d->optname);
+		if (slot < 0) {
+			ret = slot;
+			break;
+		}
+		if (!s || (!s->ncgroups && !s->nuids)) {
+			ret = add_key(enc, &cap, slot, OG_UID_ANY, 0, 0, &r);
+			continue;
+		}
+		if (!s->ncgroups) {
+			for (u = 0; u < s->nuids && !ret; u++)
+				ret = add_key(enc, &cap, slot, s->uids[u], 0, 0, &r);
+			continue;
+		}
+		for (c = 0; c < s->ncgroups && !ret; c++) {
+			const struct og_scope_cgroup *cg = &s->cgroups[c];
+
+			if (!s->nuids)
+				ret = add_key(enc, &cap, slot, OG_UID_ANY, cg->id, cg->level, &r);
+			for (u = 0; u < s->nuids && !ret; u++)
+				ret = add_key(enc, &cap, slot, s->uids[u], cg->id, cg->level, &r);
+		}
+	}
+	enc->cfg.other_slots = enc->nother;
+	if (ret)
+		encoding_free(enc);
+	return ret;
+}
+
+void encoding_free(struct og_encoding *enc)
+{
+	free(enc->keys);
+	free(enc->vals);
+	enc->keys = NULL;
+	enc->vals = NULL;
+	enc->nkeys = 0;
+}

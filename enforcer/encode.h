@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A policy as the kernel reads it: rule keys and values, slot_info, the
+ * per-generation config (optguard.h).  Rule id 0 is the default decision;
+ * rule i of the policy has id i + 1.
+ */
+#ifndef OPTGUARD_ENCODE_H
+#define OPTGUARD_ENCODE_H
+
+#include "policy.h"
+
+struct og_other_slot {
+	__u64 key;		/* og_other_key(level, optname) */
+	__u32 slot;
+};
+
+struct og_encoding {
+	struct og_rule_key *keys;	/* without the generation bit */
+	struct og_rule *vals;
+	size_t nkeys;
+	__u32 slot_info[OG_NSLOTS];
+	struct og_other_slot other[OG_NSLOTS_OTHER];
+	size_t nother;
+	struct og_gen_config cfg;
+	size_t nids;		/* rule ids in use: nrules + 1 */
+};
+
+/* The setsockopt-point behaviour of one rule: 0, or -ENOENT if it has none. */
+int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out);
+/* 0 or -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots). */
+int policy_encode(const struct og_policy *p, struct og_encoding *enc);
+void encoding_free(struct og_encoding *enc);
+
+#endif

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Decision events: formatting and sinks (events.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "log.h"
+
+struct out {
+	char *buf;
+	size_t len, pos;
+	int full;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->pos) {
+		o->full = 1;
+		o->pos = o->len - 1;
+		return;
+	}
+	o->pos += n;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and out-of-range code points are not UTF-8 */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string of the bytes s[0..n): valid UTF-8 passes, control characters
+ * and bytes that are not UTF-8 become \u00XX, so any kernel string gives valid JSON.
+ */
+static void put_json_str(struct out *o, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, l;
+
+	put(o, "\"");
+	while (i < n && p[i]) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			put(o, "\\%c", c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			put(o, "\\u%04x", c);
+			i++;
+		} else if ((l = utf8_len(p + i, n - i)) == 0) {
+			put(o, "\\u%04x", c);
+			i++;
+		} else {
+			put(o, "%.*s", (int)l, (const char *)p + i);
+			i += l;
+		}
+	}
+	put(o, "\"");
+}
+
+/* Text: printable ASCII except space, quote and backslash as is; the rest \xNN. */
+static void put_text_str(struct out *o, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	put(o, "\"");
+	for (i = 0; i < n && p[i]; i++) {
+		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+			put(o, "%c", p[i]);
+		else
+			put(o, "\\x%02x", p[i]);
+	}
+	put(o, "\"");
+}
+
+const char *hook_name(int hook)
+{
+	switch (hook) {
+	case OG_HOOK_CGROUP_SOCKOPT:
+		return "cgroup_setsockopt";
+	case OG_HOOK_LSM:
+		return "lsm";
+	case OG_HOOK_POST_CREATE:
+		return "socket_post_create";
+	case OG_HOOK_CONNECT:
+		return "connect";
+	case OG_HOOK_SOCKOPS:
+		return "sockops";
+	}
+	return "unknown";
+}
+
+static const char *family_name(unsigned int f, char *buf, size_t len)
+{
+	switch (f) {
+	case 1:
+		return "unix";
+	case 2:
+		return "inet";
+	case 10:
+		return "inet6";
+	case 16:
+		return "netlink";
+	case 17:
+		return "packet";
+	}
+	snprintf(buf, len, "%u", f);
+	return buf;
+}
+
+static const char *type_name(unsigned int t, char *buf, size_t len)
+{
+	switch (t) {
+	case 1:
+		return "stream";
+	case 2:
+		return "dgram";
+	case 3:
+		return "raw";
+	case 5:
+		return "seqpacket";
+	}
+	snprintf(buf, len, "%u", t);
+	return buf;
+}
+
+/* A value as JSON (number, string or null) or text. */
+static void put_value(struct out *o, int json, const struct og_event *e, __u64 num,
+		      const char *str)
+{
+	if (e->flags & OG_EV_NOVAL) {
+		put(o, json ? "null" : "-");
+	} else if (e->flags & OG_EV_STR) {
+		if (json)
+			put_json_str(o, str, OG_STR_MAX);
+		else
+			put_text_str(o, str, OG_STR_MAX);
+	} else if (e->vtype == OG_VT_UINT) {
+		put(o, "%llu", (unsigned long long)num);
+	} else {
+		put(o, "%lld", (long long)(__s64)num);
+	}
+}
+
+int event_format(enum og_log_kind kind, const struct og_event *e, const struct og_event_names *n,
+		 char *buf, size_t len)
+{
+	struct out o = { .buf = buf, .len = len };
+	int json = kind == OG_LOG_JSON;
+	char ts[64], fb[16], tb[16], lv[16];
+	const struct og_option *opt = option_by_number(e->level, e->optname);
+	const char *lname = level_name(e->level);
+	time_t sec = n->realtime_ns / 1000000000LL;
+	struct tm tm;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	gmtime_r(&sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (n->realtime_ns % 1000000000LL) / 1000);
+	if (!lname) {
+		snprintf(lv, sizeof(lv), "%d", e->level);
+		lname = lv;
+	}
+
+	if (json) {
+		put(&o, "{\"ts\":\"%s\",\"hook\":\"%s\",\"action\":\"%s\",\"mode\":\"%s\",\"rule\":",
+		    ts, hook_name(e->hook), action_name(e->action),
+		    e->mode == OG_MODE_AUDIT ? "audit" : "enforce");
+		put_json_str(&o, n->rule, strlen(n->rule));
+		put(&o, ",\"pid\":%u,\"tid\":%u,\"comm\":", e->pid, e->tid);
+		put_json_str(&o, e->comm, sizeof(e->comm));
+		put(&o, ",\"uid\":%u,\"cgroup\":", e->uid);
+		if (n->cgroup)
+			put_json_str(&o, n->cgroup, strlen(n->cgroup));
+		else
+			put(&o, "null");
+		put(&o, ",\"cgroup_id\":%llu,\"family\":\"%s\",\"type\":\"%s\",\"level\":\"%s\","
+		    "\"option\":", (unsigned long long)e->cgid, family_name(e->family, fb, sizeof(fb)),
+		    type_name(e->type, tb, sizeof(tb)), lname);
+		if (opt)
+			put(&o, "\"%s\"", opt->name);
+		else
+			put(&o, "\"%d\"", e->optname);
+		put(&o, ",\"requested\":");
+		put_value(&o, 1, e, e->requested, e->req_str);
+		put(&o, ",\"effective\":");
+		put_value(&o, 1, e, e->effective, e->eff_str);
+		put(&o, ",\"errno\":%d}", e->err);
+	} else {
+		put(&o, "%s hook=%s action=%s mode=%s rule=", ts, hook_name(e->hook),
+		    action_name(e->action), e->mode == OG_MODE_AUDIT ? "audit" : "enforce");
+		put_text_str(&o, n->rule, strlen(n->rule));
+		put(&o, " pid=%u tid=%u comm=", e->pid, e->tid);
+		put_text_str(&o, e->comm, sizeof(e->comm));
+		put(&o, " uid=%u cgroup=", e->uid);
+		if (n->cgroup)
+			put_text_str(&o, n->cgroup, strlen(n->cgroup));
+		else
+			put(&o, "id:%llu", (unsigned long long)e->cgid);
+		put(&o, " family=%s type=%s level=%s option=", family_name(e->family, fb, sizeof(fb)),
+		    type_name(e->type, tb, sizeof(tb)), lname);
+		if (opt)
+			put(&o, "%s", opt->name);
+		else
+			put(&o, "%d", e->optname);
+		put(&o, " requested=");
+		put_value(&o, 0, e, e->requested, e->req_str);
+		put(&o, " effective=");
+		put_value(&o, 0, e, e->effective, e->eff_str);
+		put(&o, " errno=%d", e->err);
+	}
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
+static int sink_open_file(const char *path, FILE **out)
+{
+	char dir[4096], *slash;
+	FILE *f;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0750);	/* /var/log/optguard on a fresh host */
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "a");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	/* flushed after every batch of events (sink_flush) */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	*out = f;
+	return 0;
+}
+
+int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	if (kind == OG_LOG_NONE)
+		return 0;
+	if (kind == OG_LOG_SYSLOG) {
+		openlog("optguard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		return 0;
+	}
+	s->path = strdup(path);
+	if (!s->path)
+		return -ENOMEM;
+	if (strcmp(path, "-") == 0) {
+		s->f = stderr;
+		return 0;
+	}
+	ret = sink_open_file(path, &s->f);
+	if (ret) {
+		errno = -ret;
+		log_warn("log_file %s", path);
+		free(s->path);
+		s->path = NULL;
+	}
+	return ret;
+}
+
+int sink_reopen(struct og_sink *s)
+{
+	FILE *f;
+	int ret;
+
+	if (!s->f || s->f == stderr)
+		return 0;
+	ret = sink_open_file(s->path, &f);
+	if (ret) {
+		errno = -ret;
+		log_warn("log_file %s: keeping the open file", s->path);
+		return ret;
+	}
+	fclose(s->f);
+	s->f = f;
+	return 0;
+}
+
+void sink_write(struct og_sink *s, const char *line)
+{
+	switch (s->kind) {
+	case OG_LOG_NONE:
+		return;
+	case OG_LOG_SYSLOG:
+		syslog(LOG_NOTICE, "%s", line);
+		return;
+	default:
+		fputs(line, s->f);
+		fputc('\n', s->f);
+	}
+}
+
+void sink_flush(struct og_sink *s)
+{
+	if (s->f)
+		fflush(s->f);
+}
+
+void sink_close(struct og_sink *s)
+{
+	if (s->kind == OG_LOG_SYSLOG)
+		closelog();
+	if (s->f && s->f != stderr)
+		fclose(s->f);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Load, fill and attach the cgroup/setsockopt program (loader.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "sockopt.skel.h"
+
+static int map_resize(struct bpf_map *m, size_t n)
+{
+	return bpf_map__set_max_entries(m, n ? n : 1);
+}
+
+int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
+{
+	struct sockopt_bpf *skel;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	skel = sockopt_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		log_warnx("bpf: cannot open the sockopt program: %s", strerror(-ret));
+		return ret;
+	}
+	b->has_retval = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
+						BPF_FUNC_set_retval, NULL) > 0;
+	skel->rodata->has_retval = b->has_retval;
+	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	/* two generations of keys, so a reload never edits the live one */
+	b->key_cap = 2 * (lim->max_keys ? lim->max_keys : 1);
+	b->id_cap = lim->max_ids ? lim->max_ids : 1;
+	if ((ret = map_resize(skel->maps.og_rules, b->key_cap)) ||
+	    (ret = map_resize(skel->maps.og_counters, b->id_cap)) ||
+	    (ret = map_resize(skel->maps.og_rate, b->id_cap)) ||
+	    (ret = bpf_map__set_max_entries(skel->maps.og_events, lim->ringbuf_bytes))) {
+		log_warnx("bpf: cannot size maps: %s", strerror(-ret));
+		sockopt_bpf__destroy(skel);
+		return ret;
+	}
+	ret = sockopt_bpf__load(skel);
+	if (ret) {
+		log_warnx("bpf: cannot load the cgroup/setsockopt program: %s", strerror(-ret));
+		sockopt_bpf__destroy(skel);
+		return ret;
+	}
+	b->skel = skel;
+	return 0;
+}
+
+/* Delete every key of generation @gen. */
+static int clear_gen(int fd, __u32 gen)
+{
+	struct og_rule_key k, next, *prev = NULL;
+	struct og_rule_key *dels = NULL;
+	size_t n = 0, cap = 0, i;
+	int ret = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if ((next.slot >> 31) == gen) {
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				struct og_rule_key *d = realloc(dels, ncap * sizeof(*d));
+
+				if (!d) {
+					free(dels);
+					return -ENOMEM;
+				}
+				dels = d;
+				cap = ncap;
+			}
+			dels[n++] = next;
+		}
+		k = next;
+		prev = &k;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &dels[i]) && errno != ENOENT)
+			ret = -errno;
+	free(dels);
+	return ret;
+}
+
+int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
+{
+	struct sockopt_bpf *s = b->skel;
+	int rules_fd = bpf_map__fd(s->maps.og_rules);
+	int other_fd = bpf_map__fd(s->maps.og_other_slots);
+	__u32 active = __atomic_load_n(&s->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
+	__u32 idle = active ^ 1;
+	size_t i;
+	int ret;
+
+	if (enc->nkeys > b->key_cap / 2 || enc->nids > b->id_cap) {
+		log_warnx("bpf: the policy needs %zu keys and %zu rule ids, the maps were sized "
+			  "for %zu and %zu: restart optguard to load it", enc->nkeys, enc->nids,
+			  b->key_cap / 2, b->id_cap);
+		return -E2BIG;
+	}
+	ret = clear_gen(rules_fd, idle);
+	if (ret) {
+		log_warnx("bpf: cannot clear the idle generation: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < enc->nkeys; i++) {
+		struct og_rule_key k = enc->keys[i];
+
+		k.slot |= idle << 31;
+		if (bpf_map_update_elem(rules_fd, &k, &enc->vals[i], BPF_ANY)) {
+			ret = -errno;
+			log_warn("bpf: cannot add rule key %zu", i);
+			return ret;
+		}
+	}
+	/* other slots are shared by both generations: only ever added */
+	for (i = 0; i < enc->nother; i++) {
+		if (bpf_map_update_elem(other_fd, &enc->other[i].key, &enc->other[i].slot,
+					BPF_ANY)) {
+			ret = -errno;
+			log_warn("bpf: cannot add an option slot");
+			return ret;
+		}
+	}
+	memcpy(s->bss->og_slot_info[idle], enc->slot_info, sizeof(enc->slot_info));
+	s->bss->og_cfg[idle] = enc->cfg;
+	/* the switch: one aligned 32-bit store, after everything above is visible */
+	__atomic_store_n(&s->bss->og_active_gen, idle, __ATOMIC_RELEASE);
+	return idle;
+}
+
+int og_bpf_attach(struct og_bpf *b, const char *path)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		log_warn("bpf: cannot open cgroup %s", path);
+		return ret;
+	}
+	b->link = bpf_program__attach_cgroup(b->skel->progs.og_setsockopt, fd);
+	ret = b->link ? 0 : -errno;
+	close(fd);
+	if (ret)
+		log_warnx("bpf: cannot attach cgroup/setsockopt to %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
+{
+	int fd = bpf_map__fd(b->skel->maps.og_counters);
+	int ncpu = libbpf_num_possible_cpus();
+	struct og_counters *per;
+	__u32 id;
+	int c;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	for (id = 0; id < n && id < b->id_cap; id++) {
+		memset(&out[id], 0, sizeof(out[id]));
+		if (bpf_map_lookup_elem(fd, &id, per))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			out[id].decisions += per[c].decisions;
+			out[id].events += per[c].events;
+			out[id].dropped += per[c].dropped;
+			out[id].suppressed += per[c].suppressed;
+		}
+	}
+	free(per);
+	return 0;
+}
+
+int og_bpf_events_fd(struct og_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.og_events);
+}
+
+void og_bpf_close(struct og_bpf *b)
+{
+	if (b->link)
+		bpf_link__destroy(b->link);
+	if (b->skel)
+		sockopt_bpf__destroy(b->skel);
+	memset(b, 0, sizeof(*b));
+}

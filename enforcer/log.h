@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Diagnostics of the daemon and the CLI (not decision events): one line on
+ * stderr, "optguard: message", lowercase, no trailing period.  log_warn adds
+ * strerror(errno); log_warnx does not; fatal/fatalx also exit 1.
+ */
+#ifndef OPTGUARD_LOG_H
+#define OPTGUARD_LOG_H
+
+void log_init(const char *progname, int verbose);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The option table: every socket option optguard knows by name, its value
+ * type, the actions that make sense for it and whether bpf_setsockopt can
+ * set it.  The parser, `explain`, `options` and the BPF encoding all read it.
+ */
+#ifndef OPTGUARD_OPTIONS_H
+#define OPTGUARD_OPTIONS_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../bpf/optguard.h"
+
+#define ACT_BIT(a)	(1u << (a))
+/* allow, deny and audit fit every option */
+#define ACTS_ANY	(ACT_BIT(OG_ACT_ALLOW) | ACT_BIT(OG_ACT_DENY) | ACT_BIT(OG_ACT_AUDIT))
+
+struct og_option {
+	const char *name;	/* "SO_MARK" */
+	int level;		/* SOL_SOCKET, IPPROTO_TCP ... */
+	int optname;
+	enum og_vtype vtype;
+	unsigned int actions;	/* ACT_BIT() mask of the actions that fit */
+	bool forceable;		/* in bpf_setsockopt's list (SPEC.md) */
+	bool byte_ok;		/* the kernel also takes a 1-byte value */
+	const char *help;	/* one line for `optguard options` */
+};
+
+/* The whole table and its length. */
+extern const struct og_option og_options[];
+extern const size_t og_options_count;
+
+const struct og_option *option_by_name(const char *name);
+const struct og_option *option_by_number(int level, int optname);
+/*
+ * An option as the policy and the command line write it: a symbolic name
+ * (case-insensitive) or LEVEL:OPTNAME ("SOL_SOCKET:36", "1:0x24").  0 and
+ * *opt (NULL for a number pair not in the table), *level, *optname; or -EINVAL.
+ */
+int option_parse(const char *s, const struct og_option **opt, int *level, int *optname);
+
+/* "SOL_SOCKET", "IPPROTO_TCP", "SOL_TCP", a decimal number ...: 0 or -EINVAL */
+int level_parse(const char *s, int *level);
+/* The symbolic name of a level ("SOL_SOCKET"), or NULL. */
+const char *level_name(int level);
+
+const char *action_name(enum og_action a);
+const char *vtype_name(enum og_vtype t);
+
+#endif

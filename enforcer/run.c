@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `optguard run`: load the policy, load and attach the programs, write the
+ * decision events, reload on SIGHUP, detach on SIGINT/SIGTERM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "cmds.h"
+#include "encode.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "policy.h"
+
+#define RINGBUF_BYTES	(8u << 20)
+#define CG_CACHE	64
+
+static volatile sig_atomic_t got_quit, got_hup;
+
+struct cg_entry {
+	__u64 id;
+	char path[512];
+	int ok;
+};
+
+struct daemon {
+	const char *policy_path;
+	int insecure;
+	struct og_policy *pol;
+	char **names[OG_NGENS];		/* rule names by id, per generation */
+	size_t nnames[OG_NGENS];
+	struct og_bpf bpf;
+	struct og_sink sink;
+	struct ring_buffer *rb;
+	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	struct cg_entry cg[CG_CACHE];
+	unsigned int cg_next;
+	char line[4096];
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_quit = 1;
+}
+
+static long long clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static const char *cg_lookup(struct daemon *d, __u64 id)
+{
+	struct cg_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < CG_CACHE; i++)
+		if (d->cg[i].id == id)
+			return d->cg[i].ok ? d->cg[i].path : NULL;
+	e = &d->cg[d->cg_next++ % CG_CACHE];
+	e->id = id;
+	e->ok = cg_path_by_id(id, e->path, sizeof(e->path)) == 0;
+	return e->ok ? e->path : NULL;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct og_event *e = data;
+	struct og_event_names n;
+	__u32 gen = e->flags >> OG_EV_GEN_SHIFT;
+
+	if (size < sizeof(*e))
+		return 0;
+	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] : "(unknown)";
+	n.cgroup = cg_lookup(d, e->cgid);
+	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
+	event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
+		     sizeof(d->line));
+	sink_write(&d->sink, d->line);
+	return 0;
+}
+
+static void names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int names_build(const struct og_policy *p, char ***out, size_t *n)
+{
+	char **names = calloc(p->nrules + 1, sizeof(*names));
+	size_t i;
+
+	if (!names)
+		return -ENOMEM;
+	names[0] = strdup("(default)");
+	for (i = 0; i < p->nrules; i++)
+		names[i + 1] = strdup(p->rules[i].name);
+	for (i = 0; i <= p->nrules; i++) {
+		if (!names[i]) {
+			names_free(names, p->nrules + 1);
+			return -ENOMEM;
+		}
+	}
+	*out = names;
+	*n = p->nrules + 1;
+	return 0;
+}
+
+/* A policy file root does not own, or others may write, is refused (SPEC.md, Privilege). */
+static int policy_file_safe(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		log_warn("%s", path);
+		return -errno;
+	}
+	if (st.st_uid != 0) {
+		log_warnx("%s: owned by uid %u, not root: refusing it", path, st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_warnx("%s: writable by group or others (mode %04o): refusing it", path,
+			  st.st_mode & 07777);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static struct og_policy *load_policy(struct daemon *d)
+{
+	struct og_diag diag = {};
+	struct og_policy *p = NULL;
+
+	if (!d->insecure && policy_file_safe(d->policy_path))
+		return NULL;
+	if (policy_load(d->policy_path, &p, &diag))
+		p = NULL;
+	diag_print(&diag);
+	diag_free(&diag);
+	return p;
+}
+
+static void warn_unenforced(const struct og_policy *p)
+{
+	size_t i;
+
+	if (p->lsm != OG_LSM_OFF)
+		log_warnx("warning: running cgroup-only: this optguard has no LSM program yet, so "
+			  "32-bit (compat) callers and sockets created outside %s are not checked",
+			  p->cgroup);
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (r->action == OG_ACT_FORCE && r->at)
+			log_warnx("warning: rule %s: force at create/connect/established is not "
+				  "implemented yet; only the application's own setsockopt "
+				  "(on_change) is enforced", r->name);
+	}
+}
+
+/* Put @p in force in one step; the names of its rules follow its generation. */
+static int install(struct daemon *d, const struct og_policy *p)
+{
+	struct og_encoding enc;
+	char **names;
+	size_t nnames;
+	int gen, ret;
+
+	ret = policy_encode(p, &enc);
+	if (ret) {
+		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
+		return ret;
+	}
+	ret = names_build(p, &names, &nnames);
+	if (ret) {
+		encoding_free(&enc);
+		return ret;
+	}
+	gen = og_bpf_install(&d->bpf, &enc);
+	encoding_free(&enc);
+	if (gen < 0) {
+		names_free(names, nnames);
+		return gen;
+	}
+	/* events of the old generation may still be queued: keep its names until next time */
+	names_free(d->names[gen], d->nnames[gen]);
+	d->names[gen] = names;
+	d->nnames[gen] = nnames;
+	return 0;
+}
+
+/* SIGHUP: a new policy replaces the old in one step, or the old stays. */
+static void reload(struct daemon *d)
+{
+	struct og_policy *p;
+
+	sink_reopen(&d->sink);
+	p = load_policy(d);
+	if (!p) {
+		log_warnx("reload: %s is not valid: the policy in force stays", d->policy_path);
+		return;
+	}
+	if (strcmp(p->cgroup, d->pol->cgroup) || p->lsm != d->pol->lsm ||
+	    p->log != d->pol->log || strcmp(p->log_file, d->pol->log_file) ||
+	    strcmp(p->pin_dir, d->pol->pin_dir)) {
+		log_warnx("reload: %s changes cgroup, lsm, log, log_file or pin_dir, which need a "
+			  "restart: the policy in force stays", d->policy_path);
+		policy_free(p);
+		return;
+	}
+	if (install(d, p)) {
+		log_warnx("reload: the policy in force stays");
+		policy_free(p);
+		return;
+	}
+	warn_unenforced(p);
+	policy_free(d->pol);
+	d->pol = p;
+	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
+		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
+}
+
+static void summary(struct daemon *d)
+{
+	struct og_counters *c = calloc(d->bpf.id_cap, sizeof(*c));
+	struct og_counters t = {};
+	size_t i;
+
+	if (!c)
+		return;
+	if (og_bpf_counters(&d->bpf, c, d->bpf.id_cap) == 0) {
+		for (i = 0; i < d->bpf.id_cap; i++) {
+			t.decisions += c[i].decisions;
+			t.events += c[i].events;
+			t.dropped += c[i].dropped;
+			t.suppressed += c[i].suppressed;
+		}
+		log_info("stopping: %llu decisions, %llu events, %llu suppressed by log_rate, "
+			 "%llu dropped (ring buffer full)", (unsigned long long)t.decisions,
+			 (unsigned long long)t.events, (unsigned long long)t.suppressed,
+			 (unsigned long long)t.dropped);
+	}
+	free(c);
+}
+
+static void usage_run(void)
+{
+	fprintf(stderr, "usage: optguard run [--policy FILE] [--insecure-policy]\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "insecure-policy", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct og_bpf_limits lim;
+	struct sigaction sa;
+	int c, ret = 1;
+
+	if (!d)
+		fatal("run");
+	while ((c = getopt_long(argc, argv, "p:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			d->policy_path = optarg;
+			break;
+		case 'I':
+			d->insecure = 1;
+			break;
+		case 'h':
+			usage_run();
+			free(d);
+			return 0;
+		default:
+			usage_run();
+			free(d);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		log_warnx("run: unexpected argument '%s'", argv[optind]);
+		usage_run();
+		free(d);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		log_warnx("run: must be run as root (it loads BPF programs)");
+		free(d);
+		return 1;
+	}
+	if (!d->policy_path)
+		d->policy_path = policy_default_path();
+	d->pol = load_policy(d);
+	if (!d->pol)
+		goto out;
+	if (d->pol->lsm == OG_LSM_REQUIRE) {
+		log_warnx("%s: lsm = require, but this optguard has no LSM program yet (it "
+			  "enforces with cgroup/setsockopt only): refusing to start",
+			  d->policy_path);
+		goto out;
+	}
+	warn_unenforced(d->pol);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: the poll must see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sink_open(&d->sink, d->pol->log, d->pol->log_file))
+		goto out;
+	lim.max_keys = 4096;
+	lim.max_ids = 1024;
+	{
+		struct og_encoding enc;
+
+		if (policy_encode(d->pol, &enc) == 0) {
+			if (enc.nkeys * 2 > lim.max_keys)
+				lim.max_keys = enc.nkeys * 2;
+			if (enc.nids * 2 > lim.max_ids)
+				lim.max_ids = enc.nids * 2;
+			encoding_free(&enc);
+		}
+	}
+	lim.ringbuf_bytes = RINGBUF_BYTES;
+	if (og_bpf_load(&d->bpf, &lim))
+		goto out;
+	if (!d->bpf.has_retval)
+		log_warnx("warning: this kernel lacks bpf_set_retval: every deny returns EPERM, "
+			  "whatever the rule's errno");
+	if (install(d, d->pol))
+		goto out;
+	d->rb = ring_buffer__new(og_bpf_events_fd(&d->bpf), handle_event, d, NULL);
+	if (!d->rb) {
+		log_warn("cannot open the event ring buffer");
+		goto out;
+	}
+	d->rt_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
+		goto out;
+	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with cgroup/setsockopt",
+		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
+		 action_name(d->pol->default_action), d->pol->cgroup);
+
+	while (!got_quit) {
+		int n = ring_buffer__poll(d->rb, -1);
+
+		sink_flush(&d->sink);
+		if (n < 0 && n != -EINTR) {
+			log_warnx("event ring buffer: %s", strerror(-n));
+			break;
+		}
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+	}
+	ret = 0;
+out:
+	if (d->rb) {
+		ring_buffer__consume(d->rb);
+		sink_flush(&d->sink);
+		ring_buffer__free(d->rb);
+	}
+	if (d->bpf.skel) {
+		summary(d);
+		og_bpf_close(&d->bpf);
+	}
+	sink_close(&d->sink);
+	for (c = 0; c < OG_NGENS; c++)
+		names_free(d->names[c], d->nnames[c]);
+	policy_free(d->pol);
+	free(d);
+	return ret;
+}

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the host integration tests (tests/*.t): TAP output, a child
+# cgroup per test file (never the root), the daemon's start and stop, and a
+# cleanup that runs also when a test fails.  Source it; needs root.
+
+: "${OPTGUARD:=$(cd "$(dirname "$0")/.." && pwd)/optguard}"
+TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/optguard-test.XXXXXX)
+CG2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+CG=""			# the test's cgroup: $CG2/optguard-test-PID
+DAEMON_PID=""
+_n=0
+_failed=0
+_planned=""
+
+plan() { _planned=$1; echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+ok() {	# ok COND-STATUS NAME
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_n - $2"
+	else
+		echo "not ok $_n - $2"
+		_failed=$((_failed + 1))
+	fi
+}
+
+is() {	# is ACTUAL EXPECTED NAME
+	_n=$((_n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $_n - $3"
+	else
+		echo "not ok $_n - $3"
+		echo "#   actual:   '$1'"
+		echo "#   expected: '$2'"
+		_failed=$((_failed + 1))
+	fi
+}
+
+like() {	# like ACTUAL ERE NAME
+	_n=$((_n + 1))
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		echo "ok $_n - $3"
+	else
+		echo "not ok $_n - $3"
+		echo "#   actual:   '$1'"
+		echo "#   expected to match: $2"
+		_failed=$((_failed + 1))
+	fi
+}
+
+skip() {	# skip REASON NAME
+	_n=$((_n + 1))
+	echo "ok $_n - $2 # SKIP $1"
+}
+
+diag() { echo "# $*"; }
+
+cleanup() {
+	local c
+	og_stop
+	for c in $(find "$CG2"/optguard-test-$$ -depth -type d 2>/dev/null); do
+		# move stragglers out before removing the directory
+		for p in $(cat "$c/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		rmdir "$c" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (loads BPF programs)"
+	[ -n "$CG2" ] || skip_all "no cgroup2 mount in /proc/self/mountinfo"
+	[ -x "$OPTGUARD" ] || skip_all "no optguard binary at $OPTGUARD (run make)"
+}
+
+# mkcg NAME: make $CG2/optguard-test-PID/NAME (nested names allowed), print it
+mkcg() {
+	CG="$CG2/optguard-test-$$"
+	mkdir -p "$CG/$1" && echo "$CG/$1"
+}
+
+# in_cg DIR CMD...: run CMD inside cgroup DIR
+in_cg() {
+	local dir=$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
+}
+
+# og_start POLICY: start the daemon, wait until it enforces
+og_start() {
+	: > "$T/daemon.err"
+	timeout 300 "$OPTGUARD" run --policy "$1" 2> "$T/daemon.err" &
+	DAEMON_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q "enforcing" "$T/daemon.err" && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "optguard run did not start:"
+	sed 's/^/#   /' "$T/daemon.err"
+	DAEMON_PID=""
+	return 1
+}
+
+og_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=""
+}
+
+# og_reload: SIGHUP, wait for the daemon's answer
+og_reload() {
+	local before
+	before=$(wc -l < "$T/daemon.err")
+	kill -HUP "$DAEMON_PID"
+	for i in $(seq 1 100); do
+		[ "$(wc -l < "$T/daemon.err")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# client ARGS...: the python3 setsockopt client (tests/clients/sockopt.py)
+client() { python3 "$TESTS_DIR/clients/sockopt.py" "$@"; }
+
+# wait_events FILE N: until FILE has at least N lines (events are written asynchronously)
+wait_events() {
+	local i
+	for i in $(seq 1 100); do
+		[ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# jfield FILE LINE KEY: a field of the JSON event on line LINE
+jfield() {
+	python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1]).get(sys.argv[3]))' "$@"
+}
+
+done_testing() {
+	[ -n "$_planned" ] || echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
