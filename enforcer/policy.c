@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The policy file (SPEC.md, "Policy file"): inih splits it into sections and
+ * keys, then every section is validated into struct og_policy.  Like
+ * `nginx -t`, parsing goes on after an error so that one run shows them all.
+ *
+ * Two passes: the first (inih) only records every key with its line; the
+ * second validates.  That makes the file order-free (a rule may name a scope
+ * defined below it) and lets every message carry the line of its key.
+ *
+ * Choices the SPEC leaves open:
+ *  - [enforcer] also takes default_errno (the errno of default = deny, EPERM).
+ *  - force without `at` applies at create and connect: the socket carries the
+ *    value from its first moment and again once its route is known.
+ *  - errno on a force rule is only valid with on_change = deny.
+ *  - a scope without selectors is accepted with a warning: it is '*'.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ini.h>
+
+#include "cgroup.h"
+#include "policy_int.h"
+
+#define NAME_MAX_LEN	63
+#define POLICY_MAX_SIZE	(4 << 20)
+
+void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
+{
+	struct msg *m;
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		ps->oom = true;
+		return;
+	}
+	m = realloc(ps->msgs, (ps->nmsgs + 1) * sizeof(*m));
+	if (!m) {
+		free(text);
+		ps->oom = true;
+		return;
+	}
+	ps->msgs = m;
+	m[ps->nmsgs] = (struct msg){ .line = line, .seq = ps->nmsgs, .error = error,
+				     .text = text };
+	ps->nmsgs++;
+}
+
+char *pstrdup(struct parser *ps, const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		ps->oom = true;
+	return d;
+}
+
+/* ---- pass 1: inih ---------------------------------------------------- */
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+static void section_open(struct parser *ps, const char *title, int line)
+{
+	enum sec_kind kind = SEC_BAD;
+	const char *name = NULL;
+	struct section *s;
+	size_t i;
+
+	if (!strcmp(title, "enforcer")) {
+		kind = SEC_ENFORCER;
+		name = "";
+	} else if (!strncmp(title, "scope:", 6)) {
+		kind = SEC_SCOPE;
+		name = title + 6;
+	} else if (!strncmp(title, "rule:", 5)) {
+		kind = SEC_RULE;
+		name = title + 5;
+	} else {
+		perr(ps, line, "unknown section [%s]", title);
+	}
+	if (kind != SEC_BAD && kind != SEC_ENFORCER && !valid_name(name)) {
+		perr(ps, line,
+		     "invalid name '%s' in [%s]: use up to %d letters, digits, '-', '_', '.'", name,
+		     title, NAME_MAX_LEN);
+		kind = SEC_BAD;
+	}
+	for (i = 0; kind != SEC_BAD && i < ps->nsecs; i++) {
+		if (ps->secs[i].kind == kind && !strcmp(ps->secs[i].name, name)) {
+			/* its keys are dropped: they would only repeat the conflict */
+			perr(ps, line, "duplicate section [%s] (first at line %d)", title,
+			     ps->secs[i].line);
+			kind = SEC_BAD;
+		}
+	}
+	s = realloc(ps->secs, (ps->nsecs + 1) * sizeof(*s));
+	if (!s) {
+		ps->oom = true;
+		return;
+	}
+	ps->secs = s;
+	s[ps->nsecs] = (struct section){ .kind = kind, .line = line,
+					 .name = pstrdup(ps, name ? name : "") };
+	ps->cur = (long)ps->nsecs++;
+}
+
+/*
+ * Check one line before inih sees it: section headers are recorded here
+ * (inih calls the handler for keys only), lines inih would reject or
+ * misread become blank after an error of our own that carries the line.
+ */
+static void classify(struct parser *ps, char *line)
+{
+	size_t n = strlen(line);
+	char *close, *rest;
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+		     line[n - 1] == '\t'))
+		n--;
+	if (n == 0 || line[0] == ';' || line[0] == '#')
+		return;
+	if (line[0] == '[') {
+		close = memchr(line, ']', n);
+		if (!close) {
+			perr(ps, ps->lineno, "section header without ']'");
+			ps->cur = -2;	/* keys below belong nowhere: no error for each */
+			goto blank;
+		}
+		rest = close + 1;
+		while (*rest == ' ' || *rest == '\t')
+			rest++;
+		if (rest < line + n && *rest != ';' && *rest != '#') {
+			perr(ps, ps->lineno, "text after section header");
+			ps->cur = -2;
+			goto blank;
+		}
+		*close = '\0';
+		section_open(ps, line + 1, ps->lineno);
+		goto blank;
+	}
+	if (line[0] == '=' || line[0] == ':') {
+		perr(ps, ps->lineno, "missing key name");
+		goto blank;
+	}
+	if (!strpbrk(line, "=:")) {
+		perr(ps, ps->lineno, "expected 'key = value'");
+		goto blank;
+	}
+	return;
+blank:
+	strcpy(line, "\n");
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value);
+
+/*
+ * A line longer than inih's buffer (INI_MAX_LINE, 200 in Debian's build),
+ * such as a long cgroup list: split "key = value ; comment" the way inih
+ * does (a ';' after a blank starts a comment) and hand it to on_key().
+ */
+static void long_line(struct parser *ps, const char *line, size_t n)
+{
+	char *copy = malloc(n + 1), *p, *key, *val, *e;
+
+	if (!copy) {
+		ps->oom = true;
+		return;
+	}
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	classify(ps, copy);
+	if (strchr(";#\n", copy[0]))	/* a comment, or blanked by classify() */
+		goto out;
+	for (p = copy; *p; p++) {
+		if (*p == ';' && p > copy && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+	p = strpbrk(copy, "=:");
+	if (p) {
+		*p = '\0';
+		key = copy;
+		val = p + 1;
+		for (e = key + strlen(key); e > key && strchr(" \t", e[-1]); e--)
+			e[-1] = '\0';
+		while (*val == ' ' || *val == '\t')
+			val++;
+		for (e = val + strlen(val); e > val && strchr(" \t\r\n", e[-1]); e--)
+			e[-1] = '\0';
+		on_key(ps, NULL, key, val);
+	}
+out:
+	free(copy);
+}
+
+/* inih's ini_reader: one line of the buffer per call, counted. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parser *ps = stream;
+	const char *line, *eol;
+	size_t n;
+
+	if (ps->pos >= ps->len || num < 2)
+		return NULL;
+	line = ps->buf + ps->pos;
+	eol = memchr(line, '\n', ps->len - ps->pos);
+	n = eol ? (size_t)(eol - line) + 1 : ps->len - ps->pos;
+	ps->pos += n;
+	ps->lineno++;
+	if (ps->lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+		line += 3;
+		n -= 3;
+	}
+	/* inih would take an indented line for the continuation of the previous value */
+	while (n && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	if (memchr(line, '\0', n)) {
+		perr(ps, ps->lineno, "NUL byte in line");
+		strcpy(str, "\n");
+		return str;
+	}
+	/* inih would split a long line and miscount it: do its job for this one */
+	if (n > (size_t)num - 1) {
+		long_line(ps, line, n);
+		strcpy(str, "\n");
+		return str;
+	}
+	memcpy(str, line, n);
+	str[n] = '\0';
+	classify(ps, str);
+	return str;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *ps = user;
+	struct section *s;
+	struct kv *kvs;
+
+	(void)section;	/* ours is ps->cur: it also knows the header line */
+	if (ps->cur == -1) {
+		perr(ps, ps->lineno, "key '%s' outside a section", name);
+		return 1;
+	}
+	if (ps->cur < 0)
+		return 1;
+	s = &ps->secs[ps->cur];
+	if (s->kind == SEC_BAD)
+		return 1;
+	kvs = realloc(s->kvs, (s->nkvs + 1) * sizeof(*kvs));
+	if (!kvs) {
+		ps->oom = true;
+		return 1;
+	}
+	s->kvs = kvs;
+	kvs[s->nkvs] = (struct kv){ .key = pstrdup(ps, name), .val = pstrdup(ps, value),
+				    .line = ps->lineno };
+	if (kvs[s->nkvs].key && kvs[s->nkvs].val)
+		s->nkvs++;
+	return 1;
+}
+
+/* ---- whole-policy checks ------------------------------------------------ */
+
+static bool uids_overlap(const struct og_scope *a, const struct og_scope *b)
+{
+	size_t i, j;
+
+	/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
+	if (!a || !a->nuids || !b || !b->nuids)
+		return (!a || !a->nuids) && (!b || !b->nuids);
+	for (i = 0; i < a->nuids; i++)
+		for (j = 0; j < b->nuids; j++)
+			if (a->uids[i] == b->uids[j])
+				return true;
+	return false;
+}
+
+static bool cgroups_overlap(const struct og_scope *a, const struct og_scope *b)
+{
+	size_t i, j;
+
+	if (!a || !a->ncgroups || !b || !b->ncgroups)
+		return (!a || !a->ncgroups) && (!b || !b->ncgroups);
+	for (i = 0; i < a->ncgroups; i++)
+		for (j = 0; j < b->ncgroups; j++)
+			if (a->cgroups[i].id == b->cgroups[j].id)
+				return true;
+	return false;
+}
+
+/*
+ * The kernel finds a rule by (option, uid, cgroup id): two rules for one
+ * option whose scopes share such a key cannot both be installed.
+ */
+static void check_conflicts(struct parser *ps, const struct og_policy *p)
+{
+	char label[64];
+	size_t i, j;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (ps->rule_bad[i])
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct og_rule_def *q = &p->rules[j];
+
+			if (ps->rule_bad[j] || q->level != r->level || q->optname != r->optname)
+				continue;
+			option_label(r, label, sizeof(label));
+			if (q->scope == r->scope) {
+				perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
+				     "scope '%s'", r->name, q->name, q->line, label,
+				     r->scope ? r->scope->name : "*");
+				break;
+			}
+			if (uids_overlap(q->scope, r->scope) &&
+			    cgroups_overlap(q->scope, r->scope)) {
+				perr(ps, r->line,
+				     "rules '%s' and '%s' (line %d) both decide %s for the "
+				     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
+				     "cannot tell them apart",
+				     r->name, q->name, q->line, label,
+				     r->scope ? r->scope->name : "*",
+				     q->scope ? q->scope->name : "*");
+				break;
+			}
+		}
+	}
+}
+
+static int msg_cmp(const void *a, const void *b)
+{
+	const struct msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Move the messages, in line order, into @diag as "FILE:LINE: text". */
+static void flush_msgs(struct parser *ps, struct og_diag *diag)
+{
+	char **msgs;
+	size_t i;
+
+	qsort(ps->msgs, ps->nmsgs, sizeof(*ps->msgs), msg_cmp);
+	msgs = realloc(diag->msgs, (diag->nmsgs + ps->nmsgs) * sizeof(*msgs));
+	if (!msgs && ps->nmsgs)
+		ps->oom = true;
+	for (i = 0; i < ps->nmsgs; i++) {
+		struct msg *m = &ps->msgs[i];
+		char *text = NULL;
+		int n;
+
+		if (m->line > 0)
+			n = asprintf(&text, "%s:%d: %s", ps->file, m->line, m->text);
+		else
+			n = asprintf(&text, "%s: %s", ps->file, m->text);
+		if (m->error)
+			diag->nerrors++;
+		if (msgs && n >= 0)
+			msgs[diag->nmsgs++] = text;
+		else
+			ps->oom = true;
+		free(m->text);
+	}
+	if (msgs)
+		diag->msgs = msgs;
+	free(ps->msgs);
+	ps->msgs = NULL;
+	ps->nmsgs = 0;
+}
+
+static void parser_free(struct parser *ps)
+{
+	size_t i, j;
+
+	for (i = 0; i < ps->nsecs; i++) {
+		for (j = 0; j < ps->secs[i].nkvs; j++) {
+			free(ps->secs[i].kvs[j].key);
+			free(ps->secs[i].kvs[j].val);
+		}
+		free(ps->secs[i].kvs);
+		free(ps->secs[i].name);
+	}
+	free(ps->secs);
+	for (i = 0; i < ps->nmsgs; i++)
+		free(ps->msgs[i].text);
+	free(ps->msgs);
+	free(ps->scope_bad);
+	free(ps->rule_bad);
+}
+
+static struct og_policy *policy_new(struct parser *ps, const char *name)
+{
+	struct og_policy *p = calloc(1, sizeof(*p));
+	size_t i, nscopes = 0, nrules = 0;
+
+	if (!p) {
+		ps->oom = true;
+		return NULL;
+	}
+	for (i = 0; i < ps->nsecs; i++) {
+		nscopes += ps->secs[i].kind == SEC_SCOPE;
+		nrules += ps->secs[i].kind == SEC_RULE;
+	}
+	p->path = pstrdup(ps, name);
+	p->mode = OG_MODE_ENFORCE;
+	p->default_action = OG_ACT_ALLOW;
+	p->default_err = EPERM;
+	p->lsm = OG_LSM_AUTO;
+	p->log = OG_LOG_JSON;
+	p->log_file = pstrdup(ps, OG_DEFAULT_LOG_FILE);
+	p->log_rate = OG_DEFAULT_LOG_RATE;
+	p->pin_dir = pstrdup(ps, OG_DEFAULT_PIN_DIR);
+	/* one allocation each: rules point into scopes */
+	p->scopes = calloc(nscopes + 1, sizeof(*p->scopes));
+	p->rules = calloc(nrules + 1, sizeof(*p->rules));
+	ps->scope_bad = calloc(nscopes + 1, sizeof(*ps->scope_bad));
+	ps->rule_bad = calloc(nrules + 1, sizeof(*ps->rule_bad));
+	if (!p->scopes || !p->rules || !ps->scope_bad || !ps->rule_bad)
+		ps->oom = true;
+	return p;
+}
+
+int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_policy **out,
+		       struct og_diag *diag)
+{
+	struct parser ps = { .file = name, .buf = buf, .len = len, .cur = -1 };
+	struct og_policy *p = NULL;
+	size_t i;
+	int ret;
+
+	ret = ini_parse_stream(read_line, &ps, on_key, &ps);
+	if (ret == -2)
+		ps.oom = true;
+	/* any other inih error is on a line classify() let through: it has reported it */
+	if (!ps.oom)
+		p = policy_new(&ps, name);
+	if (!ps.oom) {
+		enforcer_build(&ps, p);
+		for (i = 0; i < ps.nsecs; i++)
+			if (ps.secs[i].kind == SEC_SCOPE)
+				scope_build(&ps, p, &ps.secs[i], &p->scopes[p->nscopes],
+					    &ps.scope_bad[p->nscopes]), p->nscopes++;
+		for (i = 0; i < ps.nsecs; i++)
+			if (ps.secs[i].kind == SEC_RULE)
+				rule_build(&ps, p, &ps.secs[i], &p->rules[p->nrules],
+					   &ps.rule_bad[p->nrules]), p->nrules++;
+		check_conflicts(&ps, p);
+	}
+	if (ps.oom)
+		perr(&ps, 0, "out of memory");
+	ret = ps.oom ? -ENOMEM : 0;
+	for (i = 0; i < ps.nmsgs && !ret; i++)
+		if (ps.msgs[i].error)
+			ret = -EINVAL;
+	flush_msgs(&ps, diag);
+	parser_free(&ps);
+	if (ret) {
+		policy_free(p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
+{
+	struct parser ps = { .file = path };
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		perr(&ps, 0, "%s", strerror(-ret));
+		flush_msgs(&ps, diag);
+		return ret;
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8192;
+			nb = cap > POLICY_MAX_SIZE ? NULL : realloc(buf, cap);
+			if (!nb) {
+				ret = cap > POLICY_MAX_SIZE ? -EFBIG : -ENOMEM;
+				perr(&ps, 0, "%s",
+				     ret == -EFBIG ? "file too large" : "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ret = -EIO;
+		perr(&ps, 0, "read error");
+		goto fail;
+	}
+	fclose(f);
+	ret = policy_load_buffer(path, buf, len, out, diag);
+	free(buf);
+	return ret;
+fail:
+	fclose(f);
+	free(buf);
+	flush_msgs(&ps, diag);
+	return ret;
+}
+
+void policy_free(struct og_policy *p)
+{
+	size_t i, j;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nscopes; i++) {
+		for (j = 0; j < p->scopes[i].ncgroups; j++)
+			free(p->scopes[i].cgroups[j].path);
+		free(p->scopes[i].cgroups);
+		free(p->scopes[i].uids);
+		free(p->scopes[i].name);
+	}
+	free(p->scopes);
+	for (i = 0; i < p->nrules; i++)
+		free(p->rules[i].name);
+	free(p->rules);
+	free(p->path);
+	free(p->cgroup);
+	free(p->log_file);
+	free(p->pin_dir);
+	free(p);
+}
+
+void diag_free(struct og_diag *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nmsgs; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->nmsgs = 0;
+	d->nerrors = 0;
+}
+
+/* ---- precedence (mirrors the kernel lookup in bpf/optguard.h) ------------ */
+
+int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid)
+{
+	char norm[PATH_MAX];
+	int deepest = -1;
+	size_t i;
+	bool uid_ok = false;
+
+	if (!s || (!s->ncgroups && !s->nuids))
+		return 0;
+	for (i = 0; i < s->nuids; i++)
+		uid_ok |= s->uids[i] == uid;
+	if (s->nuids && !uid_ok)
+		return -1;
+	if (!s->ncgroups)
+		return 1;
+	if (!cgroup_path || path_normalize(cgroup_path, norm, sizeof(norm)))
+		return -1;
+	for (i = 0; i < s->ncgroups; i++)
+		if (path_within(norm, s->cgroups[i].path) && s->cgroups[i].level > deepest)
+			deepest = s->cgroups[i].level;
+	if (deepest < 0)
+		return -1;
+	return 2 * (deepest + 1) + (s->nuids ? 1 : 0);
+}
+
+const struct og_rule_def *policy_match(const struct og_policy *p, int level, int optname,
+				       const char *cgroup_path, __u32 uid)
+{
+	const struct og_rule_def *best = NULL;
+	int best_rank = -1, rank;
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (r->level != level || r->optname != optname)
+			continue;
+		rank = scope_rank(r->scope, cgroup_path, uid);
+		if (rank > best_rank) {
+			best = r;
+			best_rank = rank;
+		}
+	}
+	return best;
+}

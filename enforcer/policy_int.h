@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal to the policy parser: policy.c reads the file into sections and
+ * keys (pass 1), policy_check.c validates them into struct og_policy (pass 2).
+ */
+#ifndef OPTGUARD_POLICY_INT_H
+#define OPTGUARD_POLICY_INT_H
+
+#include "policy.h"
+
+struct kv {
+	char *key, *val;
+	int line;
+};
+
+enum sec_kind { SEC_BAD, SEC_ENFORCER, SEC_SCOPE, SEC_RULE };
+
+struct section {
+	enum sec_kind kind;
+	char *name;		/* NAME of [scope:NAME] and [rule:NAME] */
+	int line;
+	struct kv *kvs;
+	size_t nkvs;
+};
+
+struct msg {
+	int line;		/* 0: the file as a whole */
+	size_t seq;
+	bool error;
+	char *text;
+};
+
+struct parser {
+	const char *file;
+	const char *buf;
+	size_t len, pos;
+	int lineno;
+	struct section *secs;
+	size_t nsecs;
+	long cur;		/* section the next keys go to; -1: none yet */
+	struct msg *msgs;
+	size_t nmsgs;
+	bool oom;
+	bool *scope_bad;	/* per p->scopes: some selector failed */
+	bool *rule_bad;		/* per p->rules: option or scope unresolved */
+};
+
+/* Record a message for @line (0: the whole file); perr() counts as an error. */
+void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define perr(ps, line, ...)	pmsg(ps, true, line, __VA_ARGS__)
+#define pwarn(ps, line, ...)	pmsg(ps, false, line, __VA_ARGS__)
+/* strdup() that notes an allocation failure in @ps */
+char *pstrdup(struct parser *ps, const char *s);
+
+/* Pass 2: each validates one section; *bad: unusable for the conflict check. */
+void enforcer_build(struct parser *ps, struct og_policy *p);
+void scope_build(struct parser *ps, const struct og_policy *p, const struct section *s,
+		 struct og_scope *sc, bool *bad);
+void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
+		struct og_rule_def *r, bool *bad);
+/* "SO_MARK", "SOL_SOCKET:99", "300:1" */
+void option_label(const struct og_rule_def *r, char *buf, size_t len);
+
+#endif
