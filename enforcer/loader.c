@@ -36,6 +36,7 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 						BPF_FUNC_set_retval, NULL) > 0;
 	skel->rodata->has_retval = b->has_retval;
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
 	/* two generations of keys, so a reload never edits the live one */
 	b->key_cap = 2 * (lim->max_keys ? lim->max_keys : 1);
 	b->id_cap = lim->max_ids ? lim->max_ids : 1;
@@ -181,6 +182,29 @@ int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
 	}
 	free(per);
 	return 0;
+}
+
+int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle)
+{
+	volatile __u32 *sleeping = &b->skel->bss->og_consumer_sleeping;
+	int n;
+
+	if (*idle < OG_IDLE_POLLS) {
+		n = ring_buffer__poll(rb, OG_POLL_MS);
+	} else {
+		/* idle: announce the sleep, then look once more before it */
+		__atomic_store_n(sleeping, 1, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		n = ring_buffer__consume(rb);
+		if (n == 0)
+			n = ring_buffer__poll(rb, -1);
+		__atomic_store_n(sleeping, 0, __ATOMIC_SEQ_CST);
+	}
+	if (n > 0)
+		*idle = 0;
+	else if (n == 0)
+		(*idle)++;
+	return n;
 }
 
 int og_bpf_events_fd(struct og_bpf *b)

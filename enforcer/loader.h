@@ -39,6 +39,16 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
 int og_bpf_events_fd(struct og_bpf *b);
+
+#define OG_POLL_MS	10	/* while events flow: latency of an event */
+#define OG_IDLE_POLLS	100	/* empty polls (1 s) before waiting without a timeout */
+/*
+ * Wait for events and hand them to @rb's callback; @idle counts empty polls
+ * (start at 0).  Wakes
+ * up every OG_POLL_MS while events flow, never while idle.  Returns the
+ * number of events, or -EINTR on a signal.
+ */
+int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle);
 /* Detach and free everything. */
 void og_bpf_close(struct og_bpf *b);
 

@@ -282,7 +282,7 @@ int cmd_run(int argc, char **argv)
 	struct daemon *d = calloc(1, sizeof(*d));
 	struct og_bpf_limits lim;
 	struct sigaction sa;
-	int c, ret = 1;
+	int c, idle = 0, ret = 1;
 
 	if (!d)
 		fatal("run");
@@ -372,7 +372,7 @@ int cmd_run(int argc, char **argv)
 		 action_name(d->pol->default_action), d->pol->cgroup);
 
 	while (!got_quit) {
-		int n = ring_buffer__poll(d->rb, -1);
+		int n = og_bpf_events_wait(&d->bpf, d->rb, &idle);
 
 		sink_flush(&d->sink);
 		if (n < 0 && n != -EINTR) {

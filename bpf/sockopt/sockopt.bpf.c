@@ -20,9 +20,11 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader before load. */
 const volatile int has_retval = 0;	/* bpf_{get,set}_retval (5.18+) */
 const volatile int page_size = 4096;
+const volatile __u64 wake_bytes = 1 << 18;	/* wake the daemon when this much is queued */
 
 /* Written by the daemon through the mmap'ed .bss; see optguard.h. */
 __u32 og_active_gen;
+__u32 og_consumer_sleeping;	/* the daemon waits without a timeout: wake it */
 struct og_gen_config og_cfg[OG_NGENS];
 __u32 og_slot_info[OG_NGENS][OG_NSLOTS];
 
@@ -252,7 +254,24 @@ static __always_inline void account(struct bpf_sockopt *ctx, __u32 gen,
 	__builtin_memcpy(e->req_str, req->str, OG_STR_MAX);
 	__builtin_memcpy(e->eff_str, eff->str, OG_STR_MAX);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	/*
+	 * A wake-up per event would cost more than the call itself (BENCH.md
+	 * P2): the daemon polls every few ms while events flow, and is woken
+	 * only when the buffer fills up or when it has gone to sleep.
+	 */
+	if (bpf_ringbuf_query(&og_events, BPF_RB_AVAIL_DATA) > wake_bytes)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	/*
+	 * Read after the commit (a full barrier): either the daemon sees our
+	 * record before it sleeps, or we see its flag and wake it.
+	 */
+	if (*(volatile __u32 *)&og_consumer_sleeping) {
+		__u64 wake = 0;	/* shorter than an event: the daemon skips it */
+
+		bpf_ringbuf_output(&og_events, &wake, sizeof(wake), BPF_RB_FORCE_WAKEUP);
+	}
 }
 
 static __always_inline int deny(__u32 err)
