@@ -30,6 +30,56 @@
 #define NAME_MAX_LEN	63
 #define POLICY_MAX_SIZE	(4 << 20)
 
+static size_t nh_hash(int kind, const char *name)
+{
+	size_t h = 14695981039346656037ull ^ (size_t)kind;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return h;
+}
+
+long nh_get(const struct name_hash *h, int kind, const char *name)
+{
+	size_t i;
+
+	if (!h->cap)
+		return -1;
+	for (i = nh_hash(kind, name) & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
+		if (h->e[i].kind == kind && !strcmp(h->e[i].name, name))
+			return h->e[i].idx;
+	return -1;
+}
+
+int nh_put(struct name_hash *h, int kind, const char *name, long idx)
+{
+	size_t i;
+
+	if ((h->n + 1) * 2 > h->cap) {
+		struct name_hash g = { .cap = h->cap ? h->cap * 2 : 64 };
+
+		g.e = calloc(g.cap, sizeof(*g.e));
+		if (!g.e)
+			return -ENOMEM;
+		for (i = 0; i < h->cap; i++)
+			if (h->e[i].name)
+				nh_put(&g, h->e[i].kind, h->e[i].name, h->e[i].idx);
+		free(h->e);
+		*h = g;
+	}
+	for (i = nh_hash(kind, name) & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
+		;
+	h->e[i] = (struct name_ent){ .name = name, .kind = kind, .idx = idx };
+	h->n++;
+	return 0;
+}
+
+void nh_free(struct name_hash *h)
+{
+	free(h->e);
+	memset(h, 0, sizeof(*h));
+}
+
 void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
 {
 	struct msg *m;
@@ -85,7 +135,7 @@ static void section_open(struct parser *ps, const char *title, int line)
 	enum sec_kind kind = SEC_BAD;
 	const char *name = NULL;
 	struct section *s;
-	size_t i;
+	long i;
 
 	if (!strcmp(title, "enforcer")) {
 		kind = SEC_ENFORCER;
@@ -105,22 +155,29 @@ static void section_open(struct parser *ps, const char *title, int line)
 		     title, NAME_MAX_LEN);
 		kind = SEC_BAD;
 	}
-	for (i = 0; kind != SEC_BAD && i < ps->nsecs; i++) {
-		if (ps->secs[i].kind == kind && !strcmp(ps->secs[i].name, name)) {
-			/* its keys are dropped: they would only repeat the conflict */
-			perr(ps, line, "duplicate section [%s] (first at line %d)", title,
-			     ps->secs[i].line);
-			kind = SEC_BAD;
+	if (kind != SEC_BAD && (i = nh_get(&ps->sec_names, kind, name)) >= 0) {
+		/* its keys are dropped: they would only repeat the conflict */
+		perr(ps, line, "duplicate section [%s] (first at line %d)", title,
+		     ps->secs[i].line);
+		kind = SEC_BAD;
+	}
+	if (ps->nsecs == ps->secs_cap) {
+		size_t ncap = ps->secs_cap ? ps->secs_cap * 2 : 16;
+
+		s = realloc(ps->secs, ncap * sizeof(*s));
+		if (!s) {
+			ps->oom = true;
+			return;
 		}
+		ps->secs = s;
+		ps->secs_cap = ncap;
 	}
-	s = realloc(ps->secs, (ps->nsecs + 1) * sizeof(*s));
-	if (!s) {
-		ps->oom = true;
-		return;
-	}
-	ps->secs = s;
+	s = ps->secs;
 	s[ps->nsecs] = (struct section){ .kind = kind, .line = line,
 					 .name = pstrdup(ps, name ? name : "") };
+	if (kind != SEC_BAD && s[ps->nsecs].name &&
+	    nh_put(&ps->sec_names, kind, s[ps->nsecs].name, ps->nsecs))
+		ps->oom = true;
 	ps->cur = (long)ps->nsecs++;
 }
 
@@ -285,72 +342,118 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* ---- whole-policy checks ------------------------------------------------ */
 
-static bool uids_overlap(const struct og_scope *a, const struct og_scope *b)
-{
-	size_t i, j;
+/* One (option, uid, cgroup id) key of a rule, as the kernel would install it. */
+struct ckey {
+	int level, optname;
+	__u32 uid;
+	__u64 cgid;
+	size_t rule;
+};
 
-	/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
-	if (!a || !a->nuids || !b || !b->nuids)
-		return (!a || !a->nuids) && (!b || !b->nuids);
-	for (i = 0; i < a->nuids; i++)
-		for (j = 0; j < b->nuids; j++)
-			if (a->uids[i] == b->uids[j])
-				return true;
-	return false;
+static int ckey_cmp(const void *a, const void *b)
+{
+	const struct ckey *x = a, *y = b;
+
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	if (x->optname != y->optname)
+		return x->optname < y->optname ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->cgid != y->cgid)
+		return x->cgid < y->cgid ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-static bool cgroups_overlap(const struct og_scope *a, const struct og_scope *b)
+static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og_rule_def *r,
+		     size_t idx)
 {
-	size_t i, j;
+	const struct og_scope *s = r->scope;
+	size_t nu = s && s->nuids ? s->nuids : 1, nc = s && s->ncgroups ? s->ncgroups : 1;
+	size_t u, c;
 
-	if (!a || !a->ncgroups || !b || !b->ncgroups)
-		return (!a || !a->ncgroups) && (!b || !b->ncgroups);
-	for (i = 0; i < a->ncgroups; i++)
-		for (j = 0; j < b->ncgroups; j++)
-			if (a->cgroups[i].id == b->cgroups[j].id)
-				return true;
-	return false;
+	for (u = 0; u < nu; u++) {
+		for (c = 0; c < nc; c++) {
+			if (*n == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 256;
+				struct ckey *k = realloc(*keys, ncap * sizeof(*k));
+
+				if (!k)
+					return -ENOMEM;
+				*keys = k;
+				*cap = ncap;
+			}
+			(*keys)[(*n)++] = (struct ckey){
+				.level = r->level, .optname = r->optname,
+				/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
+				.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
+				.cgid = s && s->ncgroups ? s->cgroups[c].id : 0,
+				.rule = idx,
+			};
+		}
+	}
+	return 0;
 }
 
 /*
  * The kernel finds a rule by (option, uid, cgroup id): two rules for one
- * option whose scopes share such a key cannot both be installed.
+ * option whose scopes share such a key cannot both be installed.  Sorting
+ * the keys finds every such pair in O(n log n), whatever the policy size.
  */
 static void check_conflicts(struct parser *ps, const struct og_policy *p)
 {
+	struct ckey *keys = NULL;
+	size_t n = 0, cap = 0, i, first;
+	bool *reported;
 	char label[64];
-	size_t i, j;
 
+	reported = calloc(p->nrules + 1, sizeof(*reported));
+	if (!reported) {
+		ps->oom = true;
+		return;
+	}
 	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
-
 		if (ps->rule_bad[i])
 			continue;
-		for (j = 0; j < i; j++) {
-			const struct og_rule_def *q = &p->rules[j];
-
-			if (ps->rule_bad[j] || q->level != r->level || q->optname != r->optname)
-				continue;
-			option_label(r, label, sizeof(label));
-			if (q->scope == r->scope) {
-				perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
-				     "scope '%s'", r->name, q->name, q->line, label,
-				     r->scope ? r->scope->name : "*");
-				break;
-			}
-			if (uids_overlap(q->scope, r->scope) &&
-			    cgroups_overlap(q->scope, r->scope)) {
-				perr(ps, r->line,
-				     "rules '%s' and '%s' (line %d) both decide %s for the "
-				     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
-				     "cannot tell them apart",
-				     r->name, q->name, q->line, label,
-				     r->scope ? r->scope->name : "*",
-				     q->scope ? q->scope->name : "*");
-				break;
-			}
+		if (add_ckeys(&keys, &n, &cap, &p->rules[i], i)) {
+			ps->oom = true;
+			goto out;
 		}
 	}
+	qsort(keys, n, sizeof(*keys), ckey_cmp);
+	for (first = 0, i = 1; i < n; i++) {
+		const struct og_rule_def *q, *r;
+
+		if (ckey_cmp(&keys[first], &keys[i]) == 0)
+			continue;	/* the same key of the same rule: cannot happen */
+		if (keys[first].level != keys[i].level || keys[first].optname != keys[i].optname ||
+		    keys[first].uid != keys[i].uid || keys[first].cgid != keys[i].cgid) {
+			first = i;
+			continue;
+		}
+		/* keys[first] is the earliest rule with this key; keys[i] a later one */
+		if (reported[keys[i].rule] || keys[i].rule == keys[first].rule)
+			continue;
+		reported[keys[i].rule] = true;
+		q = &p->rules[keys[first].rule];
+		r = &p->rules[keys[i].rule];
+		option_label(r, label, sizeof(label));
+		if (q->scope == r->scope)
+			perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
+			     "scope '%s'", r->name, q->name, q->line, label,
+			     r->scope ? r->scope->name : "*");
+		else
+			perr(ps, r->line,
+			     "rules '%s' and '%s' (line %d) both decide %s for the "
+			     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
+			     "cannot tell them apart",
+			     r->name, q->name, q->line, label,
+			     r->scope ? r->scope->name : "*",
+			     q->scope ? q->scope->name : "*");
+	}
+out:
+	free(keys);
+	free(reported);
 }
 
 static int msg_cmp(const void *a, const void *b)
@@ -414,6 +517,8 @@ static void parser_free(struct parser *ps)
 	free(ps->msgs);
 	free(ps->scope_bad);
 	free(ps->rule_bad);
+	nh_free(&ps->sec_names);
+	nh_free(&ps->scope_names);
 }
 
 static struct og_policy *policy_new(struct parser *ps, const char *name)
@@ -468,6 +573,10 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 			if (ps.secs[i].kind == SEC_SCOPE)
 				scope_build(&ps, p, &ps.secs[i], &p->scopes[p->nscopes],
 					    &ps.scope_bad[p->nscopes]), p->nscopes++;
+		for (i = 0; i < p->nscopes && !ps.oom; i++)
+			if (p->scopes[i].name &&
+			    nh_put(&ps.scope_names, SEC_SCOPE, p->scopes[i].name, i))
+				ps.oom = true;
 		for (i = 0; i < ps.nsecs; i++)
 			if (ps.secs[i].kind == SEC_RULE)
 				rule_build(&ps, p, &ps.secs[i], &p->rules[p->nrules],

@@ -648,9 +648,9 @@ void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 	collect(ps, s, rule_keys, RK_N, k);
 
 	if (k[RK_SCOPE] && strcmp(k[RK_SCOPE]->val, "*")) {
-		for (i = 0; i < p->nscopes; i++)
-			if (p->scopes[i].name && !strcmp(p->scopes[i].name, k[RK_SCOPE]->val))
-				break;
+		long si = nh_get(&ps->scope_names, SEC_SCOPE, k[RK_SCOPE]->val);
+
+		i = si < 0 ? p->nscopes : (size_t)si;
 		if (i == p->nscopes) {
 			perr(ps, k[RK_SCOPE]->line, "unknown scope '%s'", k[RK_SCOPE]->val);
 			*bad = true;

@@ -30,13 +30,33 @@ struct msg {
 	char *text;
 };
 
+/* An open-addressing index of names, so that big policies parse in O(n). */
+struct name_ent {
+	const char *name;	/* not owned */
+	int kind;
+	long idx;
+};
+
+struct name_hash {
+	struct name_ent *e;
+	size_t cap, n;
+};
+
+/* The index stored for (kind, name), or -1. */
+long nh_get(const struct name_hash *h, int kind, const char *name);
+/* 0 or -ENOMEM */
+int nh_put(struct name_hash *h, int kind, const char *name, long idx);
+void nh_free(struct name_hash *h);
+
 struct parser {
 	const char *file;
 	const char *buf;
 	size_t len, pos;
 	int lineno;
 	struct section *secs;
-	size_t nsecs;
+	size_t nsecs, secs_cap;
+	struct name_hash sec_names;	/* (kind, name) -> index in secs */
+	struct name_hash scope_names;	/* name -> index in p->scopes */
 	long cur;		/* section the next keys go to; -1: none yet */
 	struct msg *msgs;
 	size_t nmsgs;
