@@ -124,6 +124,17 @@ is "$(jfield "$ev" "$line" action)" "audit" "event: audit rule logs action audit
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$ev"
 ok $? "every event line is valid JSON"
 
+# an idle daemon sleeps without a timeout (after 1 s without events) and
+# is still woken by the next event
+sleep 1.5
+cs1=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$DAEMON_PID/status)
+sleep 1
+cs2=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$DAEMON_PID/status)
+is "$((cs2 - cs1))" "0" "an idle daemon does not wake up"
+in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 7 > /dev/null
+wait_events "$ev" 16
+is "$(wc -l < "$ev")" "16" "the first event after an idle period wakes the daemon"
+
 og_stop
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=0 get=5" \
 	"after the daemon stops, nothing stays attached"
