@@ -145,6 +145,36 @@ jfield() {
 	python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1]).get(sys.argv[3]))' "$@"
 }
 
+# og_hup: SIGHUP the optguard process itself and wait for its answer.
+# og_reload signals DAEMON_PID, the timeout(1) wrapper, which forwards only
+# the first SIGHUP it gets (it ignores the signal once it has propagated it
+# to its process group): use og_hup for a second reload.
+og_hup() {
+	local before pid i
+	pid=$(pgrep -P "$DAEMON_PID" -x optguard | head -1)
+	[ -n "$pid" ] || return 1
+	before=$(wc -l < "$T/daemon.err")
+	kill -HUP "$pid"
+	for i in $(seq 1 100); do
+		[ "$(wc -l < "$T/daemon.err")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_grep FILE ERE [N]: until at least N (default 1) lines of FILE match ERE
+wait_grep() {
+	local i
+	for i in $(seq 1 100); do
+		[ -f "$1" ] && [ "$(grep -cE -- "$2" "$1")" -ge "${3:-1}" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# evline FILE ERE: the number of the first line of FILE matching ERE
+evline() { grep -nE -- "$2" "$1" | head -1 | cut -d: -f1; }
+
 done_testing() {
 	[ -n "$_planned" ] || echo "1..$_n"
 	[ "$_failed" -eq 0 ]
