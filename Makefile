@@ -34,7 +34,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS := sockopt empty
+BPF_PROGS := optguard empty
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
@@ -51,7 +51,7 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
-.PHONY: all deps run test test-unit bench clean install uninstall
+.PHONY: all deps run test test-unit bench fuzz fuzz-build clean install uninstall
 
 all: deps optguard
 
@@ -69,7 +69,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUTPUT)/%.bpf.o: bpf/$$*/$$*.bpf.c $(wildcard bpf/*.h bpf/*/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
@@ -113,6 +113,61 @@ test-unit: optguard $(UNIT_BINS)
 
 bench: deps optguard $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
+
+# libFuzzer harnesses (fuzz/), ASan + UBSan.  The library sources they need are compiled
+# again with the fuzzer's flags into $(FUZZ_OUT), never mixed with the normal objects.
+# `make fuzz FUZZ_SECONDS=600` fuzzes longer; the corpora grow in $(FUZZ_OUT)/corpus-*.
+FUZZ_SECONDS ?= 60
+FUZZ_OUT := $(OUTPUT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I$(OUTPUT) \
+	-Ienforcer -DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
+FUZZ_LIB_SRCS := $(addprefix enforcer/,policy.c policy_check.c value.c options.c cgroup.c \
+	events.c log.c)
+FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))
+
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+$(FUZZ_OUT)/obj:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/obj/%.o: enforcer/%.c enforcer/*.h bpf/*.h | $(FUZZ_OUT)/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZER,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -linih -o $@
+
+# Seeds, made fresh on every run: the shipped and test policies (also those written inline
+# in tests/*.t), and one event.
+$(FUZZ_OUT)/seeds: FORCE | $(FUZZ_OUT)/obj
+	$(Q)rm -rf $@ && mkdir -p $@/fuzz_policy $@/fuzz_event
+	$(Q)cp $(wildcard policy/*.ini tests/bad-policies/*.ini tests/good-policies/*.ini) \
+		$@/fuzz_policy/
+	$(Q)awk '/<<.?INI.?$$/ { f = sprintf("$@/fuzz_policy/t%d.ini", ++n); on = 1; next } \
+		/^INI$$/ { on = 0 } on { print > f }' tests/*.t
+	$(Q){ head -c 512 /dev/zero; printf 'no-mark\0/app.slice/x.service'; } \
+		> $@/fuzz_event/zero
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS) $(FUZZ_OUT)/seeds
+	$(Q)for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_OUT)/corpus-$$f && \
+		echo "  FUZZ     $$f for $(FUZZ_SECONDS)s" && \
+		$(FUZZ_OUT)/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_OUT)/$$f- $(FUZZ_OUT)/corpus-$$f \
+			$(FUZZ_OUT)/seeds/$$f 2> $(FUZZ_OUT)/$$f.log || \
+			{ tail -50 $(FUZZ_OUT)/$$f.log; exit 1; }; \
+		grep -E '^(stat::number_of_executed_units|#[0-9]+.*DONE)' $(FUZZ_OUT)/$$f.log \
+			| sed 's/^/           /'; \
+	done
+
+FORCE:
 
 install: optguard
 	install -D -m 0755 optguard $(DESTDIR)$(SBINDIR)/optguard

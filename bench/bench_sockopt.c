@@ -30,7 +30,7 @@
 #include "log.h"
 #include "policy.h"
 #include "empty.skel.h"
-#include "sockopt.skel.h"
+#include "optguard.skel.h"
 
 #define ROUNDS		9
 #define ROUND_CALLS	200000

@@ -135,7 +135,7 @@ struct og_gen_config {
 	__u8 mode;		/* enum og_mode */
 	__u8 default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
 	__u8 log;		/* 0: no events (log = none) */
-	__u8 pad;
+	__u8 lsm;		/* the LSM hook enforces value-blind denies */
 	__u32 default_err;	/* positive errno when default = deny */
 	__u32 default_id;	/* rule id of the default decision */
 	__u32 other_slots;	/* non-zero: og_other_slots has entries */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Load, fill and attach the cgroup/setsockopt program (loader.h). */
+/* Load, fill and attach the BPF programs (loader.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -13,49 +16,145 @@
 
 #include "loader.h"
 #include "log.h"
-#include "sockopt.skel.h"
+#include "optguard.skel.h"
 
 static int map_resize(struct bpf_map *m, size_t n)
 {
 	return bpf_map__set_max_entries(m, n ? n : 1);
 }
 
-int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
+/* libbpf's messages during a load that may fail on purpose: kept, printed with -v only. */
+static char quiet_log[4096];
+static size_t quiet_len;
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	struct sockopt_bpf *skel;
+	int n;
+
+	if (level == LIBBPF_DEBUG || quiet_len >= sizeof(quiet_log) - 1)
+		return 0;
+	n = vsnprintf(quiet_log + quiet_len, sizeof(quiet_log) - quiet_len, fmt, ap);
+	if (n > 0)
+		quiet_len += (size_t)n;
+	if (quiet_len > sizeof(quiet_log) - 1)
+		quiet_len = sizeof(quiet_log) - 1;
+	return 0;
+}
+
+/* Is "bpf" among the active LSMs?  1, 0, or -1 when securityfs does not tell. */
+static int bpf_lsm_listed(char *list, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/security/lsm", "re");
+	size_t n;
+	char *tok, *save, buf[512];
+
+	list[0] = '\0';
+	if (!f)
+		return -1;
+	n = fread(list, 1, len - 1, f);
+	fclose(f);
+	list[n] = '\0';
+	list[strcspn(list, "\n")] = '\0';
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, "bpf"))
+			return 1;
+	return 0;
+}
+
+static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, bool lsm,
+			 struct optguard_bpf **out)
+{
+	struct optguard_bpf *skel;
 	int ret;
 
-	memset(b, 0, sizeof(*b));
-	skel = sockopt_bpf__open();
-	if (!skel) {
-		ret = -errno;
-		log_warnx("bpf: cannot open the sockopt program: %s", strerror(-ret));
-		return ret;
-	}
-	b->has_retval = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
-						BPF_FUNC_set_retval, NULL) > 0;
+	skel = optguard_bpf__open();
+	if (!skel)
+		return -errno;
 	skel->rodata->has_retval = b->has_retval;
+	skel->rodata->has_task_helpers = b->has_task_helpers;
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
-	/* two generations of keys, so a reload never edits the live one */
-	b->key_cap = 2 * (lim->max_keys ? lim->max_keys : 1);
-	b->id_cap = lim->max_ids ? lim->max_ids : 1;
+	skel->rodata->root_cgid = lim->cgroup_id;
+	skel->rodata->root_level = lim->cgroup_level;
+	skel->rodata->probe_tgid = getpid();
+	bpf_program__set_autoload(skel->progs.og_lsm_setsockopt, lsm);
 	if ((ret = map_resize(skel->maps.og_rules, b->key_cap)) ||
 	    (ret = map_resize(skel->maps.og_counters, b->id_cap)) ||
 	    (ret = map_resize(skel->maps.og_rate, b->id_cap)) ||
-	    (ret = bpf_map__set_max_entries(skel->maps.og_events, lim->ringbuf_bytes))) {
-		log_warnx("bpf: cannot size maps: %s", strerror(-ret));
-		sockopt_bpf__destroy(skel);
+	    (ret = bpf_map__set_max_entries(skel->maps.og_events, lim->ringbuf_bytes)) ||
+	    (ret = optguard_bpf__load(skel))) {
+		optguard_bpf__destroy(skel);
 		return ret;
 	}
-	ret = sockopt_bpf__load(skel);
-	if (ret) {
-		log_warnx("bpf: cannot load the cgroup/setsockopt program: %s", strerror(-ret));
-		sockopt_bpf__destroy(skel);
-		return ret;
+	*out = skel;
+	return 0;
+}
+
+int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
+{
+	struct optguard_bpf *skel = NULL;
+	bool want_lsm = lim->lsm != OG_LSM_OFF;
+	char lsms[256];
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->has_retval = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
+						BPF_FUNC_set_retval, NULL) > 0;
+	b->has_task_helpers = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
+						      BPF_FUNC_get_current_ancestor_cgroup_id,
+						      NULL) > 0;
+	/* two generations of keys, so a reload never edits the live one */
+	b->key_cap = 2 * (lim->max_keys ? lim->max_keys : 1);
+	b->id_cap = lim->max_ids ? lim->max_ids : 1;
+
+	if (!want_lsm) {
+		snprintf(b->lsm_reason, sizeof(b->lsm_reason), "lsm = off in the policy");
+	} else if (bpf_lsm_listed(lsms, sizeof(lsms)) == 0) {
+		snprintf(b->lsm_reason, sizeof(b->lsm_reason),
+			 "'bpf' is not among the kernel's active LSMs (%s): boot with lsm=%s,bpf",
+			 lsms, lsms);
+		want_lsm = false;
+	}
+	if (want_lsm) {
+		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+
+		quiet_len = 0;
+		ret = open_and_load(b, lim, true, &skel);
+		libbpf_set_print(old);
+		if (ret) {
+			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
+				 "the kernel refused the lsm/socket_setsockopt program: %s",
+				 strerror(-ret));
+			log_debug("bpf: LSM load: %s", quiet_log);
+			skel = NULL;
+		}
+	}
+	if (!skel) {
+		ret = open_and_load(b, lim, false, &skel);
+		if (ret) {
+			log_warnx("bpf: cannot load the cgroup/setsockopt program: %s",
+				  strerror(-ret));
+			return ret;
+		}
 	}
 	b->skel = skel;
+	b->lsm_loaded = bpf_program__fd(skel->progs.og_lsm_setsockopt) >= 0;
 	return 0;
+}
+
+/* Does the attached LSM program run?  A program can load and attach but never run. */
+static bool lsm_runs(struct og_bpf *b)
+{
+	__u64 before = __atomic_load_n(&b->skel->bss->og_lsm_probe_hits, __ATOMIC_SEQ_CST);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return false;
+	/* the result does not matter (a policy may deny it): only that the hook saw it */
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	close(fd);
+	return __atomic_load_n(&b->skel->bss->og_lsm_probe_hits, __ATOMIC_SEQ_CST) != before;
 }
 
 /* Delete every key of generation @gen. */
@@ -93,7 +192,7 @@ static int clear_gen(int fd, __u32 gen)
 
 int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 {
-	struct sockopt_bpf *s = b->skel;
+	struct optguard_bpf *s = b->skel;
 	int rules_fd = bpf_map__fd(s->maps.og_rules);
 	int other_fd = bpf_map__fd(s->maps.og_other_slots);
 	__u32 active = __atomic_load_n(&s->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
@@ -133,6 +232,7 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 	}
 	memcpy(s->bss->og_slot_info[idle], enc->slot_info, sizeof(enc->slot_info));
 	s->bss->og_cfg[idle] = enc->cfg;
+	s->bss->og_cfg[idle].lsm = b->lsm_active;
 	/* the switch: one aligned 32-bit store, after everything above is visible */
 	__atomic_store_n(&s->bss->og_active_gen, idle, __ATOMIC_RELEASE);
 	return idle;
@@ -140,8 +240,24 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 
 int og_bpf_attach(struct og_bpf *b, const char *path)
 {
-	int fd, ret;
+	int fd, ret, g;
 
+	if (b->lsm_loaded) {
+		b->lsm_link = bpf_program__attach_lsm(b->skel->progs.og_lsm_setsockopt);
+		if (!b->lsm_link) {
+			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
+				 "cannot attach the lsm/socket_setsockopt program: %s",
+				 strerror(errno));
+		} else if (!lsm_runs(b)) {
+			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
+				 "the lsm/socket_setsockopt program attached but does not run "
+				 "('bpf' missing from the kernel's active LSMs?)");
+			bpf_link__destroy(b->lsm_link);
+			b->lsm_link = NULL;
+		} else {
+			b->lsm_active = true;
+		}
+	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -151,9 +267,14 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 	b->link = bpf_program__attach_cgroup(b->skel->progs.og_setsockopt, fd);
 	ret = b->link ? 0 : -errno;
 	close(fd);
-	if (ret)
+	if (ret) {
 		log_warnx("bpf: cannot attach cgroup/setsockopt to %s: %s", path, strerror(-ret));
-	return ret;
+		return ret;
+	}
+	/* only now may the cgroup program leave value-blind denies to the LSM hook */
+	for (g = 0; g < OG_NGENS; g++)
+		__atomic_store_n(&b->skel->bss->og_cfg[g].lsm, b->lsm_active, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
@@ -214,9 +335,11 @@ int og_bpf_events_fd(struct og_bpf *b)
 
 void og_bpf_close(struct og_bpf *b)
 {
+	if (b->lsm_link)
+		bpf_link__destroy(b->lsm_link);
 	if (b->link)
 		bpf_link__destroy(b->link);
 	if (b->skel)
-		sockopt_bpf__destroy(b->skel);
+		optguard_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));
 }

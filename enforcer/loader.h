@@ -6,26 +6,39 @@
 #include <stdbool.h>
 
 #include "encode.h"
+#include "policy.h"
 
-struct sockopt_bpf;
+struct optguard_bpf;
 struct bpf_link;
 struct ring_buffer;
 
 struct og_bpf {
-	struct sockopt_bpf *skel;
+	struct optguard_bpf *skel;
 	struct bpf_link *link;	/* cgroup/setsockopt on the policy's cgroup */
+	struct bpf_link *lsm_link;	/* lsm/socket_setsockopt, global */
 	size_t key_cap;		/* og_rules entries: both generations */
 	size_t id_cap;		/* og_counters entries */
 	bool has_retval;	/* errno of a deny is the rule's, not only EPERM */
+	bool has_task_helpers;	/* cgroup programs can read pid, comm, cgroup ancestors */
+	bool lsm_loaded;	/* the kernel took the LSM program */
+	bool lsm_active;	/* ... and it is attached and seen to run */
+	char lsm_reason[320];	/* why not, for the warning and `status` */
 };
 
 struct og_bpf_limits {
 	size_t max_keys;	/* rule keys of one generation */
 	size_t max_ids;		/* rule ids */
 	size_t ringbuf_bytes;	/* power of two, page multiple */
+	__u64 cgroup_id;	/* the policy's cgroup: where the LSM program acts */
+	int cgroup_level;
+	enum og_lsm_mode lsm;	/* off: do not even try */
 };
 
-/* Open and load.  0 or -errno (the libbpf message was printed). */
+/*
+ * Open and load.  The LSM program is loaded too unless lim->lsm is off or
+ * the kernel refuses it (b->lsm_reason says why); the cgroup program alone
+ * is then loaded.  0 or -errno (the libbpf message was printed).
+ */
 int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim);
 /*
  * Fill the idle generation with @enc, then make it the active one in a
@@ -34,7 +47,11 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim);
  * is needed), or another -errno.
  */
 int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc);
-/* Attach to the cgroup directory @path with a link: 0 or -errno. */
+/*
+ * Attach the LSM program (globally; it checks that it runs, else detaches
+ * it and says why in b->lsm_reason) and the cgroup program to the cgroup
+ * directory @path, with links: 0 or -errno.
+ */
 int og_bpf_attach(struct og_bpf *b, const char *path);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,14 +164,21 @@ static struct og_policy *load_policy(struct daemon *d)
 	return p;
 }
 
+/* Does any scope name a cgroup?  The cgroup program then needs cgroup ancestry. */
+static bool uses_cgroup_scopes(const struct og_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nscopes; i++)
+		if (p->scopes[i].ncgroups)
+			return true;
+	return false;
+}
+
 static void warn_unenforced(const struct og_policy *p)
 {
 	size_t i;
 
-	if (p->lsm != OG_LSM_OFF)
-		log_warnx("warning: running cgroup-only: this optguard has no LSM program yet, so "
-			  "32-bit (compat) callers and sockets created outside %s are not checked",
-			  p->cgroup);
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
 
@@ -320,12 +328,6 @@ int cmd_run(int argc, char **argv)
 	d->pol = load_policy(d);
 	if (!d->pol)
 		goto out;
-	if (d->pol->lsm == OG_LSM_REQUIRE) {
-		log_warnx("%s: lsm = require, but this optguard has no LSM program yet (it "
-			  "enforces with cgroup/setsockopt only): refusing to start",
-			  d->policy_path);
-		goto out;
-	}
 	warn_unenforced(d->pol);
 
 	memset(&sa, 0, sizeof(sa));
@@ -352,8 +354,22 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	lim.ringbuf_bytes = RINGBUF_BYTES;
+	lim.cgroup_id = d->pol->cgroup_id;
+	lim.cgroup_level = d->pol->cgroup_level;
+	lim.lsm = d->pol->lsm;
 	if (og_bpf_load(&d->bpf, &lim))
 		goto out;
+	if (d->pol->lsm == OG_LSM_REQUIRE && !d->bpf.lsm_loaded) {
+		log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
+			  d->bpf.lsm_reason);
+		goto out;
+	}
+	if (!d->bpf.has_task_helpers && uses_cgroup_scopes(d->pol)) {
+		log_warnx("%s: this kernel's cgroup programs lack bpf_get_current_ancestor_cgroup_id, "
+			  "so scopes that name a cgroup cannot be enforced: refusing to start",
+			  d->policy_path);
+		goto out;
+	}
 	if (!d->bpf.has_retval)
 		log_warnx("warning: this kernel lacks bpf_set_retval: every deny returns EPERM, "
 			  "whatever the rule's errno");
@@ -367,9 +383,20 @@ int cmd_run(int argc, char **argv)
 	d->rt_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
-	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with cgroup/setsockopt",
+	if (!d->bpf.lsm_active) {
+		if (d->pol->lsm == OG_LSM_REQUIRE) {
+			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
+				  d->bpf.lsm_reason);
+			goto out;
+		}
+		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
+			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
+	}
+	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s",
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
-		 action_name(d->pol->default_action), d->pol->cgroup);
+		 action_name(d->pol->default_action), d->pol->cgroup,
+		 d->bpf.lsm_active ? "lsm/socket_setsockopt and cgroup/setsockopt" :
+				     "cgroup/setsockopt only");
 
 	while (!got_quit) {
 		int n = og_bpf_events_wait(&d->bpf, d->rb, &idle);
@@ -392,7 +419,8 @@ out:
 		ring_buffer__free(d->rb);
 	}
 	if (d->bpf.skel) {
-		summary(d);
+		if (d->bpf.link)
+			summary(d);
 		og_bpf_close(&d->bpf);
 	}
 	sink_close(&d->sink);

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lsm/socket_setsockopt: the complete deny.
+ *
+ * The kernel runs this hook before the cgroup one and for every caller,
+ * 32-bit compat syscalls included (the cgroup hook skips those).  It sees
+ * no value, so it enforces only what needs none: a rule whose action is
+ * deny without `except`, and `default = deny`.  Everything value-aware
+ * stays with the cgroup program.  The hook is global: it acts only for
+ * callers inside the policy's cgroup (root_cgid at root_level).
+ */
+#include "../common.bpf.h"
+
+SEC("lsm/socket_setsockopt")
+int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int ret)
+{
+	__u32 gen = og_active_gen & 1;
+	const struct og_gen_config *cfg = &og_cfg[gen];
+	struct og_val none = {};
+	struct og_call call;
+	struct og_rule *r;
+	struct sock *sk;
+	__u32 si, slot, id, err;
+	int s;
+
+	if (ret)
+		return ret;	/* an earlier LSM program denied: pass its errno on */
+	if (probe_tgid && (bpf_get_current_pid_tgid() >> 32) == probe_tgid)
+		__sync_fetch_and_add(&og_lsm_probe_hits, 1);
+	if (bpf_get_current_ancestor_cgroup_id(root_level) != root_cgid)
+		return 0;	/* allow: the caller is outside the policy's cgroup */
+
+	s = find_slot(cfg, level, optname);
+	if (s < 0)
+		goto no_rule;
+	slot = s;
+	/* keep clang from folding the check into the signed value */
+	asm volatile("" : "+r"(slot));
+	if (slot >= OG_NSLOTS)
+		goto no_rule;
+	si = og_slot_info[gen][slot];
+	if (!(si & OG_SI_RULES))
+		goto no_rule;
+	r = find_rule(gen, slot, si);
+	if (!r)
+		goto no_rule;
+	if (r->action != OG_ACT_DENY || r->nexcept)
+		return 0;	/* allow: value-aware, the cgroup program decides */
+	id = r->id;
+	err = r->err;
+	goto deny;
+
+no_rule:
+	if (cfg->default_action != OG_ACT_DENY)
+		return 0;	/* allow: default allow */
+	id = cfg->default_id;
+	err = cfg->default_err;
+deny:
+	call.level = level;
+	call.optname = optname;
+	call.type = sock->type;
+	sk = sock->sk;
+	/* newer verifiers treat sock->sk as possibly NULL */
+	call.family = sk ? sk->__sk_common.skc_family : 0;
+	call.hook = OG_HOOK_LSM;
+	account(&call, gen, cfg, id, OG_ACT_DENY, err, OG_VT_OPAQUE, 0, &none, &none);
+	if (cfg->mode == OG_MODE_AUDIT)
+		return 0;	/* allow: audit changes nothing */
+	return -(int)err;	/* deny */
+}
