@@ -80,6 +80,36 @@ void nh_free(struct name_hash *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * Messages quote what the file says, and a file can hold anything: bytes
+ * that are not printable ASCII become \xNN, so that a binary file cannot
+ * send escape sequences to the terminal or split a message over lines.
+ * Frees @s; NULL when out of memory.
+ */
+static char *escape_text(char *s)
+{
+	const unsigned char *p;
+	size_t n = 0;
+	char *e, *o;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p > 0x7e ? 4 : 1;
+	if (n == strlen(s))
+		return s;
+	e = malloc(n + 1);
+	if (e) {
+		for (o = e, p = (const unsigned char *)s; *p; p++) {
+			if (*p < 0x20 || *p > 0x7e)
+				o += sprintf(o, "\\x%02x", *p);
+			else
+				*o++ = (char)*p;
+		}
+		*o = '\0';
+	}
+	free(s);
+	return e;
+}
+
 void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
 {
 	struct msg *m;
@@ -91,6 +121,11 @@ void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
 	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
+		ps->oom = true;
+		return;
+	}
+	text = escape_text(text);
+	if (!text) {
 		ps->oom = true;
 		return;
 	}
@@ -188,7 +223,7 @@ static void section_open(struct parser *ps, const char *title, int line)
  */
 static void classify(struct parser *ps, char *line)
 {
-	size_t n = strlen(line);
+	size_t n = strlen(line), i;
 	char *close, *rest;
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
@@ -219,7 +254,14 @@ static void classify(struct parser *ps, char *line)
 		perr(ps, ps->lineno, "missing key name");
 		goto blank;
 	}
-	if (!strpbrk(line, "=:")) {
+	/* inih ends the line at a ';' after a blank: a key must come before it */
+	for (i = 0; i < n && line[i] != '=' && line[i] != ':'; i++) {
+		if (line[i] == ';' && i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+			perr(ps, ps->lineno, "expected 'key = value' before the comment");
+			goto blank;
+		}
+	}
+	if (i == n) {
 		perr(ps, ps->lineno, "expected 'key = value'");
 		goto blank;
 	}
@@ -289,8 +331,13 @@ static char *read_line(char *str, int num, void *stream)
 		line += 3;
 		n -= 3;
 	}
-	/* inih would take an indented line for the continuation of the previous value */
-	while (n && (*line == ' ' || *line == '\t')) {
+	/*
+	 * inih would take an indented line for the continuation of the previous
+	 * value; and it skips every isspace() byte, so '\f[x=y]' would be a
+	 * section header to it that classify() never saw
+	 */
+	while (n && (*line == ' ' || *line == '\t' || *line == '\v' || *line == '\f' ||
+		     *line == '\r')) {
 		line++;
 		n--;
 	}
@@ -420,7 +467,8 @@ static void check_conflicts(struct parser *ps, const struct og_policy *p)
 			goto out;
 		}
 	}
-	qsort(keys, n, sizeof(*keys), ckey_cmp);
+	if (n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(keys, n, sizeof(*keys), ckey_cmp);
 	for (first = 0, i = 1; i < n; i++) {
 		const struct og_rule_def *q, *r;
 
@@ -471,7 +519,8 @@ static void flush_msgs(struct parser *ps, struct og_diag *diag)
 	char **msgs;
 	size_t i;
 
-	qsort(ps->msgs, ps->nmsgs, sizeof(*ps->msgs), msg_cmp);
+	if (ps->nmsgs)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(ps->msgs, ps->nmsgs, sizeof(*ps->msgs), msg_cmp);
 	msgs = realloc(diag->msgs, (diag->nmsgs + ps->nmsgs) * sizeof(*msgs));
 	if (!msgs && ps->nmsgs)
 		ps->oom = true;

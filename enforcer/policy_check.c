@@ -52,6 +52,18 @@ static void collect(struct parser *ps, const struct section *s, const char *cons
 	}
 }
 
+/* errno = or default_errno = that errno_parse() refused: say why. */
+static void bad_errno(struct parser *ps, const struct kv *kv)
+{
+	const char *v = kv->val + (kv->val[0] == '-');
+
+	if (*v && strspn(v, "0123456789") == strlen(v))
+		perr(ps, kv->line, "%s '%s' is out of range (1 to 4095, or a name such as EPERM)",
+		     kv->key, kv->val);
+	else
+		perr(ps, kv->line, "unknown errno '%s'", kv->val);
+}
+
 /* Index of kv->val in names (a NULL-terminated list), or -1 after an error. */
 static int parse_enum(struct parser *ps, const struct kv *kv, const char *const *names)
 {
@@ -211,7 +223,7 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		p->default_action = v ? OG_ACT_DENY : OG_ACT_ALLOW;
 	if (k[EK_ERRNO]) {
 		if (errno_parse(k[EK_ERRNO]->val, &v))
-			perr(ps, k[EK_ERRNO]->line, "unknown errno '%s'", k[EK_ERRNO]->val);
+			bad_errno(ps, k[EK_ERRNO]);
 		else
 			p->default_err = v;
 		if (p->default_action != OG_ACT_DENY)
@@ -586,7 +598,7 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 	case OG_ACT_DENY:
 		r->err = EPERM;
 		if (k[RK_ERRNO] && errno_parse(k[RK_ERRNO]->val, &r->err))
-			perr(ps, k[RK_ERRNO]->line, "unknown errno '%s'", k[RK_ERRNO]->val);
+			bad_errno(ps, k[RK_ERRNO]);
 		if (k[RK_EXCEPT])
 			rule_except(ps, r, k[RK_EXCEPT]);
 		break;
@@ -629,7 +641,7 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			perr(ps, k[RK_ERRNO]->line,
 			     "key 'errno' applies to force only with on_change = deny");
 		else if (k[RK_ERRNO] && errno_parse(k[RK_ERRNO]->val, &r->err))
-			perr(ps, k[RK_ERRNO]->line, "unknown errno '%s'", k[RK_ERRNO]->val);
+			bad_errno(ps, k[RK_ERRNO]);
 		break;
 	default:
 		break;

@@ -626,11 +626,11 @@ static void test_errors(void)
 		     "action = rewrite\n"
 		     "value = 1\n"
 		     "on_change = deny\n", 5, "key 'on_change' does not apply to action rewrite");
-	expect_error("unknown errno on deny",
+	expect_error("errno out of range on deny",
 		     "[rule:r]\n"
 		     "option = SO_MARK\n"
 		     "action = deny\n"
-		     "errno = 4096\n", 4, "unknown errno '4096'");
+		     "errno = 4096\n", 4, "errno '4096' is out of range");
 	expect_error("except on an opaque option",
 		     "[rule:r]\n"
 		     "option = SO_LINGER\n"
