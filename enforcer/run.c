@@ -24,6 +24,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "privs.h"
 
 #define RINGBUF_BYTES	(8u << 20)
 #define CG_CACHE	64
@@ -392,6 +393,9 @@ int cmd_run(int argc, char **argv)
 		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
 			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
 	}
+	/* everything privileged is done: what follows needs no capability */
+	if (privs_drop())
+		goto out;
 	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s",
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
 		 action_name(d->pol->default_action), d->pol->cgroup,

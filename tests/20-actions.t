@@ -124,6 +124,13 @@ is "$(jfield "$ev" "$line" action)" "audit" "event: audit rule logs action audit
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$ev"
 ok $? "every event line is valid JSON"
 
+# least privilege: nothing left after attach, and no way to regain it
+is "$(awk '/^CapEff/ {print $2}' /proc/$DAEMON_PID/status)" "0000000000000000" \
+	"the running daemon has no effective capability"
+is "$(awk '/^CapPrm/ {print $2}' /proc/$DAEMON_PID/status)/$(awk '/^CapBnd/ {print $2}' /proc/$DAEMON_PID/status)" \
+	"0000000000000000/0000000000000000" "nor permitted ones, and an empty bounding set"
+is "$(awk '/^NoNewPrivs/ {print $2}' /proc/$DAEMON_PID/status)" "1" "the daemon has no_new_privs"
+
 # an idle daemon sleeps without a timeout (after 1 s without events) and
 # is still woken by the next event
 sleep 1.5
