@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <ini.h>
 
 #include "cgroup.h"
@@ -651,6 +652,7 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 {
 	struct parser ps = { .file = path };
+	struct stat st;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, n;
 	FILE *f;
@@ -662,6 +664,12 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 		perr(&ps, 0, "%s", strerror(-ret));
 		flush_msgs(&ps, diag);
 		return ret;
+	}
+	/* fopen() takes a directory; reading it would only say "read error" */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		perr(&ps, 0, "%s", strerror(EISDIR));
+		goto fail;
 	}
 	for (;;) {
 		if (len == cap) {
@@ -675,14 +683,15 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 			}
 			buf = nb;
 		}
+		errno = 0;
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
 		if (n == 0)
 			break;
 	}
 	if (ferror(f)) {
-		ret = -EIO;
-		perr(&ps, 0, "read error");
+		ret = errno ? -errno : -EIO;
+		perr(&ps, 0, "read error: %s", strerror(-ret));
 		goto fail;
 	}
 	fclose(f);
