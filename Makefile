@@ -1,7 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # optguard build.  `make V=1` shows the commands.
 
+# SANITIZE=1 (ASan + UBSan) builds everything apart, in its own output directory and
+# binary, so that no object built without the sanitizers is reused, nor the reverse.
+ifeq ($(SANITIZE),1)
+OUTPUT ?= .output-san
+BIN := $(OUTPUT)/optguard
+else
 OUTPUT ?= .output
+BIN := optguard
+endif
 CLANG ?= clang
 CC ?= cc
 BPFTOOL ?= bpftool
@@ -22,7 +30,8 @@ LDLIBS := -lbpf -lelf -lz -lcap -linih
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall -Werror
 
 ifeq ($(SANITIZE),1)
-override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+# any report fails the run: UBSan would otherwise print and go on
+override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -53,14 +62,14 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
 .PHONY: all deps run test test-unit bench fuzz fuzz-build clean install uninstall
 
-all: deps optguard
+all: deps $(BIN)
 
 deps:
 	$(Q)scripts/deps.sh build
 
 # The daemon with the shipped policy, in the foreground (root; Ctrl-C stops it).
-run: deps optguard
-	./optguard run --policy policy/default.ini
+run: deps $(BIN)
+	./$(BIN) run --policy policy/default.ini
 
 $(OUTPUT) $(OUTPUT)/enforcer $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
@@ -86,13 +95,16 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-optguard: $(OUTPUT)/enforcer/main.o $(LIB)
+$(BIN): $(OUTPUT)/enforcer/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/*.h $(LIB) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+# test_bad_input replays the regression corpora through the fuzz harnesses themselves
+$(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
 
 $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests
 	$(call msg,CC-m32,$@)
@@ -103,15 +115,15 @@ $(OUTPUT)/bench/%: bench/%.c $(LIB) | $(OUTPUT)/bench
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
 
 # The tests need root: they load BPF programs into child cgroups they make.
-test: deps optguard $(UNIT_BINS) $(TEST_HELPERS)
+test: deps $(BIN) $(UNIT_BINS) $(TEST_HELPERS)
 	$(Q)scripts/deps.sh test
-	$(Q)OPTGUARD=$(CURDIR)/optguard OUTPUT=$(CURDIR)/$(OUTPUT) \
+	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) \
 		timeout 1200 prove --exec '' $(UNIT_BINS) $(wildcard tests/*.t)
 
-test-unit: optguard $(UNIT_BINS)
+test-unit: $(BIN) $(UNIT_BINS)
 	$(Q)timeout 300 prove --exec '' $(UNIT_BINS)
 
-bench: deps optguard $(BENCH_BINS)
+bench: deps $(BIN) $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
 
 # libFuzzer harnesses (fuzz/), ASan + UBSan.  The library sources they need are compiled
@@ -169,8 +181,8 @@ fuzz: $(FUZZ_BINS) $(FUZZ_OUT)/seeds
 
 FORCE:
 
-install: optguard
-	install -D -m 0755 optguard $(DESTDIR)$(SBINDIR)/optguard
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/optguard
 	install -D -m 0644 policy/default.ini $(DESTDIR)$(DATADIR)/default.ini
 
 uninstall:
@@ -178,4 +190,4 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) optguard
+	$(Q)rm -rf $(OUTPUT) $(BIN)
