@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "cmds.h"
 #include "encode.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "policy.h"
 #include "../bpf/decide.h"
@@ -331,6 +332,11 @@ int cmd_options(int argc, char **argv)
 		fprintf(stderr, "usage: optguard options\n");
 		return 2;
 	}
+	struct og_features f;
+
+	features_probe(&f);
+	features_print(&f);
+	printf("\n");
 	printf("%-26s %-13s %5s  %-7s %-38s %s\n", "OPTION", "LEVEL", "NUM", "TYPE", "ACTIONS",
 	       "FORCE");
 	for (i = 0; i < og_options_count; i++) {
