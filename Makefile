@@ -60,7 +60,7 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
-.PHONY: all deps run test test-unit bench fuzz fuzz-build clean install uninstall
+.PHONY: all deps run test test-unit selftest bench fuzz fuzz-build clean install uninstall
 
 all: deps $(BIN)
 
@@ -122,6 +122,12 @@ test: deps $(BIN) $(UNIT_BINS) $(TEST_HELPERS)
 
 test-unit: $(BIN) $(UNIT_BINS)
 	$(Q)timeout 300 prove --exec '' $(UNIT_BINS)
+
+# Kernel-level tests in QEMU guests (selftests/): every kernel of the matrix.
+# `make test` runs them on one kernel (tests/90-vm.t).
+selftest: deps $(BIN)
+	$(Q)scripts/deps.sh test
+	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) timeout 3600 selftests/run-vm.sh all
 
 bench: deps $(BIN) $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
