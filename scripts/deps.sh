@@ -4,7 +4,7 @@
 # tests (test), when they are missing and we are root.  Quiet when all are there.
 set -eu
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libinih-dev bpftool make gcc"
-test="$build socat iperf3 python3 gcc-multilib iproute2 perl"
+test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 busybox-static cpio"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;

@@ -179,7 +179,15 @@ setup_apt() {	# setup_apt NAME SUITES...
 	# apt-get update exits 0 when only some sources fail (e.g. a suite gone
 	# from the archive, or a signature it cannot verify): print its warnings,
 	# the caller sees a missing suite as no candidate kernel.
-	apt-get "${APT_OPTS[@]}" -q update 2>&1 >/dev/null | sed 's/^/kernels:   apt: /' >&2 || true
+	apt-get "${APT_OPTS[@]}" -q update 2> "$d/update.err" >/dev/null || true
+	sed 's/^/kernels:   apt: /' "$d/update.err" >&2
+}
+
+# update_error NAME: apt's first complaint of the last update (a failed
+# fetch, an unverifiable signature), its URIs elided
+update_error() {
+	grep -hE 'Failed to fetch|NO_PUBKEY|EXPKEYSIG|not signed|signature|Could not resolve' 		"$APTDIR/$1/update.err" 2>/dev/null | head -1 |
+		sed -e 's|[a-z]*://[^ ]*|<uri>|g' -e 's/[[:space:]]*$//' || true
 }
 
 # newest_kernel NAME REGEX: print "package version" of the newest flavour image
@@ -217,7 +225,8 @@ fetch() {	# fetch NAME: print the result line for NAME
 	# shellcheck disable=SC2086
 	setup_apt "$(echo "$suites" | cut -d' ' -f1)" $suites
 	if ! pv=$(newest_kernel "$(echo "$suites" | cut -d' ' -f1)" "$re"); then
-		echo "$name - SKIP no linux-image-${re//\\/}*-amd64 in $suites (see apt's warnings above)"
+		f=$(update_error "$(echo "$suites" | cut -d' ' -f1)")
+		echo "$name - SKIP no linux-image-${re//\\/}*-amd64 in $suites${f:+ (apt-get update: $f)}"
 		return 0
 	fi
 	pkg=${pv% *}
