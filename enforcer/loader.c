@@ -328,6 +328,11 @@ int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle)
 	return n;
 }
 
+int og_bpf_counters_fd(struct og_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.og_counters);
+}
+
 int og_bpf_events_fd(struct og_bpf *b)
 {
 	return bpf_map__fd(b->skel->maps.og_events);

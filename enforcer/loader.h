@@ -56,6 +56,7 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
 int og_bpf_events_fd(struct og_bpf *b);
+int og_bpf_counters_fd(struct og_bpf *b);
 
 #define OG_POLL_MS	10	/* while events flow: latency of an event */
 #define OG_IDLE_POLLS	100	/* empty polls (1 s) before waiting without a timeout */

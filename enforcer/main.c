@@ -18,6 +18,8 @@ static const struct cmd cmds[] = {
 	{ "explain", cmd_explain,
 	  "explain [--policy FILE] [--cgroup P] [--uid U] OPTION [VALUE]\n"
 	  "                                   what a call would get, and which rule decides" },
+	{ "status", cmd_status,
+	  "status [--pin-dir DIR]   what the running daemon enforces, its counters (root)" },
 	{ "options", cmd_options, "options                  the options optguard knows" },
 	{}
 };

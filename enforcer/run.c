@@ -25,6 +25,7 @@
 #include "log.h"
 #include "policy.h"
 #include "privs.h"
+#include "state.h"
 
 #define RINGBUF_BYTES	(8u << 20)
 #define CG_CACHE	64
@@ -45,6 +46,7 @@ struct daemon {
 	size_t nnames[OG_NGENS];
 	struct og_bpf bpf;
 	struct og_sink sink;
+	struct og_state st;
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	struct cg_entry cg[CG_CACHE];
@@ -221,6 +223,15 @@ static int install(struct daemon *d, const struct og_policy *p)
 	return 0;
 }
 
+/* What `optguard status` reads. */
+static int write_state(struct daemon *d)
+{
+	return state_write(&d->st, d->pol, d->policy_path,
+			   d->bpf.lsm_active ? "lsm/socket_setsockopt, cgroup/setsockopt" :
+					       "cgroup/setsockopt only",
+			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval);
+}
+
 /* SIGHUP: a new policy replaces the old in one step, or the old stays. */
 static void reload(struct daemon *d)
 {
@@ -248,6 +259,7 @@ static void reload(struct daemon *d)
 	warn_unenforced(p);
 	policy_free(d->pol);
 	d->pol = p;
+	write_state(d);
 	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
 		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
 }
@@ -326,8 +338,11 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!d->policy_path)
 		d->policy_path = policy_default_path();
+	d->st.lock_fd = -1;
 	d->pol = load_policy(d);
 	if (!d->pol)
+		goto out;
+	if (state_lock(&d->st, d->pol->pin_dir))
 		goto out;
 	warn_unenforced(d->pol);
 
@@ -393,6 +408,10 @@ int cmd_run(int argc, char **argv)
 		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
 			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
 	}
+	if (state_pin_counters(&d->st, d->pol->pin_dir,
+			       og_bpf_counters_fd(&d->bpf)) ||
+	    write_state(d))
+		goto out;
 	/* everything privileged is done: what follows needs no capability */
 	if (privs_drop())
 		goto out;
@@ -428,6 +447,7 @@ out:
 		og_bpf_close(&d->bpf);
 	}
 	sink_close(&d->sink);
+	state_release(&d->st);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);
 	policy_free(d->pol);

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `optguard status`: what the running daemon enforces, from another shell.
+ * Reads the state file and the pinned per-rule counters (state.h); root
+ * only, since the counters are a BPF map.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cmds.h"
+#include "log.h"
+#include "state.h"
+#include "../bpf/optguard.h"
+
+struct kv_list {
+	char **rules;
+	size_t nrules;
+	char *kv[16][2];
+	size_t nkv;
+};
+
+static const char *get(const struct kv_list *l, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->nkv; i++)
+		if (!strcmp(l->kv[i][0], k))
+			return l->kv[i][1];
+	return "?";
+}
+
+static int read_state(const char *path, struct kv_list *l)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (!strcmp(line, "rule")) {
+			char **r = realloc(l->rules, (l->nrules + 1) * sizeof(*r));
+
+			if (!r)
+				break;
+			l->rules = r;
+			l->rules[l->nrules++] = strdup(eq + 1);
+		} else if (l->nkv < 16) {
+			l->kv[l->nkv][0] = strdup(line);
+			l->kv[l->nkv][1] = strdup(eq + 1);
+			l->nkv++;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void free_state(struct kv_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nrules; i++)
+		free(l->rules[i]);
+	free(l->rules);
+	for (i = 0; i < l->nkv; i++) {
+		free(l->kv[i][0]);
+		free(l->kv[i][1]);
+	}
+}
+
+/* Is a daemon holding the lock of this instance? */
+static int daemon_alive(const char *state_path)
+{
+	char lock[600];
+	size_t n = strlen(state_path);
+	int fd, alive;
+
+	if (n < 6)
+		return 0;
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state_path);
+	fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	alive = flock(fd, LOCK_SH | LOCK_NB) != 0;
+	close(fd);
+	return alive;
+}
+
+static void usage_status(void)
+{
+	fprintf(stderr, "usage: optguard status [--pin-dir DIR]\n");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *pin_dir = OG_DEFAULT_PIN_DIR;
+	char state[600], pin[600];
+	struct kv_list l = {};
+	struct og_counters *per, t = {};
+	int c, fd, ncpu, ret = 1;
+	__u32 id;
+
+	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			pin_dir = optarg;
+			break;
+		case 'h':
+			usage_status();
+			return 0;
+		default:
+			usage_status();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage_status();
+		return 2;
+	}
+	if (geteuid() != 0) {
+		log_warnx("status: needs root (it reads the daemon's pinned BPF maps)");
+		return 1;
+	}
+	state_paths(pin_dir, state, sizeof(state), pin, sizeof(pin));
+	if (read_state(state, &l) || !daemon_alive(state)) {
+		log_warnx("status: no optguard daemon runs with pin_dir %s (%s)", pin_dir,
+			  access(state, F_OK) ? "no state file" : "stale state file");
+		free_state(&l);
+		return 1;
+	}
+	printf("daemon:   pid %s, policy loaded %s\n", get(&l, "pid"), get(&l, "loaded"));
+	printf("policy:   %s\n", get(&l, "policy"));
+	printf("sha256:   %s\n", get(&l, "sha256"));
+	printf("mode:     %s, default %s\n", get(&l, "mode"), get(&l, "default"));
+	printf("cgroup:   %s\n", get(&l, "cgroup"));
+	printf("hooks:    %s\n", get(&l, "hooks"));
+	if (strcmp(get(&l, "lsm"), "active"))
+		printf("          cgroup-only: %s; 32-bit (compat) callers and sockets created "
+		       "outside the cgroup are not checked\n", get(&l, "lsm"));
+	printf("errno:    %s\n", get(&l, "errno"));
+
+	fd = bpf_obj_get(pin);
+	ncpu = libbpf_num_possible_cpus();
+	if (fd < 0 || ncpu <= 0) {
+		log_warn("status: cannot open the pinned counters %s", pin);
+		goto out;
+	}
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		goto out_fd;
+	printf("\n%-32s %12s %12s %12s %12s\n", "RULE", "DECISIONS", "EVENTS", "SUPPRESSED",
+	       "DROPPED");
+	for (id = 0; id < l.nrules; id++) {
+		struct og_counters s = {};
+
+		if (bpf_map_lookup_elem(fd, &id, per) == 0) {
+			for (c = 0; c < ncpu; c++) {
+				s.decisions += per[c].decisions;
+				s.events += per[c].events;
+				s.suppressed += per[c].suppressed;
+				s.dropped += per[c].dropped;
+			}
+		}
+		t.decisions += s.decisions;
+		t.events += s.events;
+		t.suppressed += s.suppressed;
+		t.dropped += s.dropped;
+		printf("%-32s %12llu %12llu %12llu %12llu\n", l.rules[id],
+		       (unsigned long long)s.decisions, (unsigned long long)s.events,
+		       (unsigned long long)s.suppressed, (unsigned long long)s.dropped);
+	}
+	printf("%-32s %12llu %12llu %12llu %12llu\n", "total", (unsigned long long)t.decisions,
+	       (unsigned long long)t.events, (unsigned long long)t.suppressed,
+	       (unsigned long long)t.dropped);
+	free(per);
+	ret = 0;
+out_fd:
+	if (fd >= 0)
+		close(fd);
+out:
+	free_state(&l);
+	return ret;
+}
