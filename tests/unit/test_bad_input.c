@@ -58,7 +58,7 @@ static int read_all(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-static void replay(const char *name, int (*one)(const uint8_t *, size_t))
+static void replay(const char *name, int (*fn)(const uint8_t *, size_t))
 {
 	char dir[4096], path[8192];
 	struct dirent *de;
@@ -77,7 +77,7 @@ static void replay(const char *name, int (*one)(const uint8_t *, size_t))
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (!ASSERT_OK(read_all(path, &buf, &len), "read a reproducer"))
 			continue;
-		one(buf, len);	/* aborts with the reason when an invariant fails */
+		fn(buf, len);	/* aborts with the reason when an invariant fails */
 		ok(true, "%s: %s replays with every invariant holding", name, de->d_name);
 		free(buf);
 		n++;
