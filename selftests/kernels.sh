@@ -258,6 +258,10 @@ fetch() {	# fetch NAME: print the result line for NAME
 		[ -z "$f" ] || mv "$f" "$out.tmp/config"
 		rm -rf "$out.tmp/root"
 		mv "$out.tmp" "$out"
+		# older kernels of the series are not booted any more
+		for f in "$KDIR/linux-image-${re//\\/}"*; do
+			[ "$f" = "$out" ] || [ ! -d "$f" ] || { log "removing $(basename "$f")"; rm -rf "$f"; }
+		done
 	fi
 	echo "$name $vmlinuz $pkg $ver"
 }
