@@ -43,7 +43,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS := optguard empty
+BPF_PROGS := optguard empty probe
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
@@ -78,7 +78,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(wildcard bpf/*/*.bpf.c) $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true

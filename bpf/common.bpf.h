@@ -144,12 +144,17 @@ static __always_inline struct og_rule *find_rule(__u32 gen, __u32 slot, __u32 si
 
 /*
  * Count a decision and log it (rate limited, drops counted).  @call holds
- * what the hook knows of the call.
+ * what the hook knows of the call.  @who is NULL where the current task made
+ * the call; sock_ops callbacks, which may run in softirq, pass the plan of
+ * the socket instead (its creator is the event's caller).  @close makes it a
+ * close event (OG_EV_CLOSE) with @who's telemetry, not a decision.  Callers
+ * pass literals for @who and @close, so each program keeps only its branch.
  */
-static __always_inline void account(const struct og_call *call, __u32 gen,
-				    const struct og_gen_config *cfg, __u32 rule_id, int verdict,
-				    __u32 err, __u8 vtype, int have, const struct og_val *req,
-				    const struct og_val *eff)
+static __always_inline void account_ext(const struct og_call *call, __u32 gen,
+					const struct og_gen_config *cfg, __u32 rule_id,
+					int verdict, __u32 err, __u8 vtype, int have,
+					const struct og_val *req, const struct og_val *eff,
+					const struct og_sk_plan *who, int close, __u64 lifetime)
 {
 	struct og_counters *c = bpf_map_lookup_elem(&og_counters, &rule_id);
 	struct og_event *e;
@@ -158,7 +163,8 @@ static __always_inline void account(const struct og_call *call, __u32 gen,
 
 	if (!c)
 		return;
-	c->decisions++;
+	if (!close)
+		c->decisions++;
 	if (!cfg->log)
 		return;
 	now = bpf_ktime_get_ns();
@@ -182,13 +188,25 @@ static __always_inline void account(const struct og_call *call, __u32 gen,
 		return;
 	}
 	c->events++;
-	/* 5.10's cgroup programs have neither: events then carry pid 0 and no comm */
-	pid_tgid = has_task_helpers ? bpf_get_current_pid_tgid() : 0;
 	e->ts_ns = now;
-	e->cgid = bpf_get_current_cgroup_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)bpf_get_current_uid_gid();
+	if (who) {
+		e->cgid = who->cgid;
+		e->pid = who->pid;
+		e->tid = who->pid;
+		e->uid = who->uid;
+		__builtin_memcpy(e->comm, who->comm, sizeof(e->comm));
+	} else {
+		/* 5.10's cgroup programs have neither: events then carry pid 0 and no comm */
+		pid_tgid = has_task_helpers ? bpf_get_current_pid_tgid() : 0;
+		e->cgid = bpf_get_current_cgroup_id();
+		e->pid = pid_tgid >> 32;
+		e->tid = (__u32)pid_tgid;
+		e->uid = (__u32)bpf_get_current_uid_gid();
+		if (has_task_helpers)
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+		else
+			__builtin_memset(e->comm, 0, sizeof(e->comm));
+	}
 	e->rule_id = rule_id;
 	e->level = call->level;
 	e->optname = call->optname;
@@ -205,10 +223,16 @@ static __always_inline void account(const struct og_call *call, __u32 gen,
 	e->effective = eff->num;
 	__builtin_memcpy(e->req_str, req->str, OG_STR_MAX);
 	__builtin_memcpy(e->eff_str, eff->str, OG_STR_MAX);
-	if (has_task_helpers)
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	else
-		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	if (close && who) {
+		e->flags |= OG_EV_CLOSE;
+		e->tele_lifetime_ns = lifetime;
+		e->tele_retransmits = who->retransmits;
+		e->tele_rtos = who->rtos;
+	} else {
+		e->tele_lifetime_ns = 0;
+		e->tele_retransmits = 0;
+		e->tele_rtos = 0;
+	}
 	/*
 	 * A wake-up per event would cost more than the call itself (BENCH.md
 	 * P2): the daemon polls every few ms while events flow, and is woken
@@ -227,6 +251,14 @@ static __always_inline void account(const struct og_call *call, __u32 gen,
 
 		bpf_ringbuf_output(&og_events, &wake, sizeof(wake), BPF_RB_FORCE_WAKEUP);
 	}
+}
+
+static __always_inline void account(const struct og_call *call, __u32 gen,
+				    const struct og_gen_config *cfg, __u32 rule_id, int verdict,
+				    __u32 err, __u8 vtype, int have, const struct og_val *req,
+				    const struct og_val *eff)
+{
+	account_ext(call, gen, cfg, rule_id, verdict, err, vtype, have, req, eff, NULL, 0, 0);
 }
 
 #endif /* OPTGUARD_COMMON_BPF_H */

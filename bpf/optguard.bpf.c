@@ -10,3 +10,10 @@ char LICENSE[] SEC("license") = "GPL";	/* LSM programs need a GPL-compatible lic
 
 #include "sockopt/sockopt.bpf.c"
 #include "lsm/lsm.bpf.c"
+
+/* forcing values onto sockets: plan at creation, then create, connect, established */
+#include "force.bpf.h"
+#include "sockcreate/sockcreate.bpf.c"
+#include "connect/connect.bpf.c"
+#include "sockops/sockops.bpf.c"
+#include "lsm/create.bpf.c"

@@ -148,10 +148,17 @@ struct og_counters {
 	__u64 events;		/* events written to the ring buffer */
 	__u64 dropped;		/* events lost: ring buffer full */
 	__u64 suppressed;	/* events held back by log_rate */
+	/* force rules: telemetry of the TCP sockets the rule forced a value on */
+	__u64 connections;	/* established */
+	__u64 retransmits;
+	__u64 rtos;
+	__u64 closes;
+	__u64 lifetime_ns;	/* sum over the closed ones */
 };
 
 #define OG_EV_STR	(1u << 0)	/* requested/effective are strings */
 #define OG_EV_NOVAL	(1u << 1)	/* the value could not be read */
+#define OG_EV_CLOSE	(1u << 2)	/* a TCP socket a force rule touched closed: tele_* */
 #define OG_EV_GEN_SHIFT	31		/* the policy generation that decided */
 
 struct og_event {
@@ -172,6 +179,89 @@ struct og_event {
 	char comm[16];
 	char req_str[OG_STR_MAX];
 	char eff_str[OG_STR_MAX];
+	/*
+	 * OG_EV_CLOSE only (hook sockops, action force): one event per rule
+	 * that forced a value on the socket; effective is that value.
+	 */
+	__u64 tele_lifetime_ns;	/* established -> close; 0: never established */
+	__u32 tele_retransmits;
+	__u32 tele_rtos;
+};
+
+/*
+ * Forcing values onto sockets (create, connect, established)
+ * ------------------------------------------------------------
+ * The setsockopt point needs no map of its own: a force rule is encoded in
+ * og_rules as what its on_change does to the application's own attempt.
+ * The other points do not decide one call but put every forced option on a
+ * socket, so their map is keyed by *scope* rather than by option:
+ *
+ *   og_force[(gen << 31, uid, cgid)] = struct og_force_set
+ *
+ * with the same uid/cgid key scheme as og_rules (OG_UID_ANY, cgid 0 = none).
+ * The daemon numbers the distinct options the policy forces 0..n-1
+ * (n <= OG_FORCE_MAX: the "force index").  A set holds, for the rules whose
+ * scope produced that key, a mask of the force indexes any rule decides
+ * (claimed: also allow, deny ... rules, which shadow a less specific force
+ * of the same option) and the forced entries among them.
+ *
+ * A socket's *plan* is built once, where the creating task is known
+ * (cgroup/sock_create; connect4/6 for a socket made before the policy), by
+ * walking the keys exactly as find_rule() does, most specific first, guided
+ * by og_force_info[gen] (the levels, uid, anycg bits of slot_info):
+ *      for each set found:  take (forced & ~done), then done |= claimed
+ * So for each option the most specific rule wins, as at setsockopt, and the
+ * number of lookups depends on the cgroup levels the policy uses, never on
+ * its size.  The plan (struct og_sk_plan, in sk_storage, cloned to accepted
+ * children) carries copies of the entries: a reload never changes the plan
+ * of a socket that exists, and never shows it half a policy.  Each point
+ * then applies the entries whose `at` names it, with bpf_setsockopt.
+ *
+ * Example: scope '*' forces TCP_CONGESTION=reno (index 0) and SO_MARK=7
+ * (index 1); scope cgroup=/a/b has an allow rule for SO_MARK.  Keys:
+ * (ANY, 0) = {claimed 0b11, forced 0b11}; (ANY, id(/a/b)) = {claimed 0b10,
+ * forced 0}.  A socket made in /a/b/c gets reno and no mark; one in /a both.
+ */
+#define OG_FORCE_MAX		12	/* distinct options one policy may force */
+
+/* points (struct og_force_ent.at); the same bits as the policy's OG_AT_* */
+#define OG_FP_CREATE		(1u << 0)
+#define OG_FP_CONNECT		(1u << 1)
+#define OG_FP_ESTABLISHED	(1u << 2)
+
+struct og_force_ent {
+	__u32 rule_id;
+	__s32 level, optname;
+	__u8 at;		/* OG_FP_* */
+	__u8 vtype;		/* enum og_vtype */
+	__u8 len;		/* optlen for bpf_setsockopt: 4, or OG_STR_MAX for strings */
+	__u8 pad;
+	__u64 num;		/* an int option's value */
+	char str[OG_STR_MAX];	/* a string option's value, NUL padded */
+};
+
+struct og_force_set {
+	__u32 claimed;		/* force indexes a rule of this key decides */
+	__u32 forced;		/* ... by forcing: ent[index] is valid */
+	struct og_force_ent ent[OG_FORCE_MAX];
+};
+
+/* og_sk_plan.flags */
+#define OG_PL_TELEMETRY	(1u << 0)	/* STATE/RTO/RETRANS callbacks are on */
+#define OG_PL_CLOSED	(1u << 1)	/* the close events went out */
+
+/* A socket's plan and telemetry (sk_storage, BPF_F_CLONE). */
+struct og_sk_plan {
+	__u32 gen;		/* the generation that built the plan */
+	__u16 n;		/* entries used */
+	__u16 flags;		/* OG_PL_* */
+	__u64 cgid;		/* the creating task: the close event's caller */
+	__u32 pid, uid;
+	char comm[16];
+	__u64 start_ns;		/* established */
+	__u32 retransmits;	/* RETRANS_CB */
+	__u32 rtos;		/* RTO_CB */
+	struct og_force_ent ent[OG_FORCE_MAX];
 };
 
 /* The fixed slot of (level, optname), or -1. */

@@ -16,6 +16,7 @@
 #include "kfeatures.h"
 #include "log.h"
 #include "policy.h"
+#include "probe.h"
 #include "../bpf/decide.h"
 
 #define ETC_POLICY "/etc/optguard/policy.ini"
@@ -337,8 +338,13 @@ int cmd_options(int argc, char **argv)
 	features_probe(&f);
 	features_print(&f);
 	printf("\n");
+	struct og_force_probe *fp = calloc(1, sizeof(*fp));
+
+	if (!fp)
+		return 1;
+	force_probe(fp);
 	printf("%-26s %-13s %5s  %-7s %-38s %s\n", "OPTION", "LEVEL", "NUM", "TYPE", "ACTIONS",
-	       "FORCE");
+	       "FORCE AT");
 	for (i = 0; i < og_options_count; i++) {
 		const struct og_option *o = &og_options[i];
 		char acts[64] = "";
@@ -350,11 +356,29 @@ int cmd_options(int argc, char **argv)
 				strcat(acts, ",");
 			strcat(acts, action_name(a));
 		}
+		char at[64] = "-";
+		const struct og_probe_row *row = force_probe_row(fp, o);
+		unsigned int pt;
+
+		if (o->forceable) {
+			/* the setsockopt point is on_change: a rewrite, no bpf_setsockopt */
+			snprintf(at, sizeof(at), "setsockopt");
+			for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED && row && fp->probed; pt <<= 1)
+				if (row->points & pt) {
+					strcat(at, ",");
+					strcat(at, force_point_name(pt));
+				}
+		}
 		printf("%-26s %-13s %5d  %-7s %-38s %s\n", o->name,
 		       level_name(o->level) ? level_name(o->level) : "?", o->optname,
-		       vtype_name(o->vtype), acts, o->forceable ? "listed" : "-");
+		       vtype_name(o->vtype), acts, at);
 	}
-	printf("\nFORCE 'listed': bpf_setsockopt takes the option (SPEC.md); which points "
-	       "(create, connect, established) this kernel allows is not probed yet.\n");
+	printf("\nFORCE AT: the points at which a force rule can set the option on this kernel, "
+	       "probed with bpf_setsockopt in a child cgroup (setsockopt: on_change).\n");
+	if (!fp->probed)
+		printf("create, connect, established: %s\n", fp->reason);
+	else if (fp->create_reason[0])
+		printf("create: %s\n", fp->create_reason);
+	free(fp);
 	return 0;
 }

@@ -162,6 +162,8 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 		}
 	}
 	enc->cfg.other_slots = enc->nother;
+	if (!ret)
+		ret = encode_force(p, enc);
 	if (ret)
 		encoding_free(enc);
 	return ret;
@@ -171,7 +173,12 @@ void encoding_free(struct og_encoding *enc)
 {
 	free(enc->keys);
 	free(enc->vals);
+	free(enc->fkeys);
+	free(enc->fsets);
 	enc->keys = NULL;
 	enc->vals = NULL;
 	enc->nkeys = 0;
+	enc->fkeys = NULL;
+	enc->fsets = NULL;
+	enc->nfkeys = 0;
 }

@@ -23,6 +23,12 @@ struct og_encoding {
 	size_t nother;
 	struct og_gen_config cfg;
 	size_t nids;		/* rule ids in use: nrules + 1 */
+	/* force at create/connect/established: og_force (optguard.h) */
+	struct og_rule_key *fkeys;	/* without the generation bit */
+	struct og_force_set *fsets;
+	size_t nfkeys;
+	__u32 force_info;	/* OG_SI_* of the fkeys */
+	size_t nforced;		/* distinct options forced (force indexes) */
 };
 
 /* The setsockopt-point behaviour of one rule: 0, or -ENOENT if it has none. */
@@ -30,5 +36,10 @@ int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out);
 /* 0 or -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots). */
 int policy_encode(const struct og_policy *p, struct og_encoding *enc);
 void encoding_free(struct og_encoding *enc);
+/*
+ * The og_force keys of @p (encode_force.c), called by policy_encode: 0,
+ * -ENOMEM, or -E2BIG when the policy forces more than OG_FORCE_MAX options.
+ */
+int encode_force(const struct og_policy *p, struct og_encoding *enc);
 
 #endif

@@ -236,7 +236,12 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		put_value(&o, 1, e, e->requested, e->req_str);
 		put(&o, ",\"effective\":");
 		put_value(&o, 1, e, e->effective, e->eff_str);
-		put(&o, ",\"errno\":%d}", e->err);
+		put(&o, ",\"errno\":%d", e->err);
+		if (e->flags & OG_EV_CLOSE)
+			put(&o, ",\"event\":\"close\",\"lifetime_ms\":%llu,\"retransmits\":%u,"
+			    "\"rtos\":%u", (unsigned long long)(e->tele_lifetime_ns / 1000000),
+			    e->tele_retransmits, e->tele_rtos);
+		put(&o, "}");
 	} else {
 		put(&o, "%s hook=%s action=%s mode=%s rule=", ts, hook_name(e->hook),
 		    action_name(e->action), e->mode == OG_MODE_AUDIT ? "audit" : "enforce");
@@ -259,6 +264,10 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		put(&o, " effective=");
 		put_value(&o, 0, e, e->effective, e->eff_str);
 		put(&o, " errno=%d", e->err);
+		if (e->flags & OG_EV_CLOSE)
+			put(&o, " event=close lifetime_ms=%llu retransmits=%u rtos=%u",
+			    (unsigned long long)(e->tele_lifetime_ns / 1000000), e->tele_retransmits,
+			    e->tele_rtos);
 	}
 	return o.full ? -ENOSPC : (int)o.pos;
 }

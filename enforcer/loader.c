@@ -62,9 +62,15 @@ static int bpf_lsm_listed(char *list, size_t len)
 	return 0;
 }
 
-static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, bool lsm,
+/* What one load attempt takes in besides the cgroup/setsockopt program. */
+#define LOAD_LSM	(1u << 0)	/* lsm/socket_setsockopt */
+#define LOAD_FORCE	(1u << 1)	/* sock_create, connect4/6, sockops */
+#define LOAD_CREATE	(1u << 2)	/* lsm_cgroup/socket_post_create */
+
+static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
 			 struct optguard_bpf **out)
 {
+	bool lsm = what & LOAD_LSM, force = what & LOAD_FORCE;
 	struct optguard_bpf *skel;
 	int ret;
 
@@ -79,7 +85,13 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, bool
 	skel->rodata->root_level = lim->cgroup_level;
 	skel->rodata->probe_tgid = getpid();
 	bpf_program__set_autoload(skel->progs.og_lsm_setsockopt, lsm);
+	bpf_program__set_autoload(skel->progs.og_sock_create, force);
+	bpf_program__set_autoload(skel->progs.og_connect4, force);
+	bpf_program__set_autoload(skel->progs.og_connect6, force);
+	bpf_program__set_autoload(skel->progs.og_sockops, force);
+	bpf_program__set_autoload(skel->progs.og_post_create, !!(what & LOAD_CREATE));
 	if ((ret = map_resize(skel->maps.og_rules, b->key_cap)) ||
+	    (ret = map_resize(skel->maps.og_force, b->key_cap)) ||
 	    (ret = map_resize(skel->maps.og_counters, b->id_cap)) ||
 	    (ret = map_resize(skel->maps.og_rate, b->id_cap)) ||
 	    (ret = bpf_map__set_max_entries(skel->maps.og_events, lim->ringbuf_bytes)) ||
@@ -116,11 +128,27 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			 lsms, lsms);
 		want_lsm = false;
 	}
-	if (want_lsm) {
+	if (want_lsm && lim->force_create) {
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 
 		quiet_len = 0;
-		ret = open_and_load(b, lim, true, &skel);
+		ret = open_and_load(b, lim, LOAD_LSM | LOAD_FORCE | LOAD_CREATE, &skel);
+		libbpf_set_print(old);
+		if (ret) {
+			snprintf(b->create_reason, sizeof(b->create_reason),
+				 "the kernel refused the lsm_cgroup/socket_post_create program: %s",
+				 strerror(-ret));
+			log_debug("bpf: lsm_cgroup load: %s", quiet_log);
+			skel = NULL;
+		}
+	} else if (lim->force_create) {
+		snprintf(b->create_reason, sizeof(b->create_reason), "%s", b->lsm_reason);
+	}
+	if (want_lsm && !skel) {
+		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+
+		quiet_len = 0;
+		ret = open_and_load(b, lim, LOAD_LSM | LOAD_FORCE, &skel);
 		libbpf_set_print(old);
 		if (ret) {
 			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
@@ -131,7 +159,21 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 		}
 	}
 	if (!skel) {
-		ret = open_and_load(b, lim, false, &skel);
+		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+
+		quiet_len = 0;
+		ret = open_and_load(b, lim, LOAD_FORCE, &skel);
+		libbpf_set_print(old);
+		if (ret) {
+			snprintf(b->force_reason, sizeof(b->force_reason),
+				 "the kernel refused the sock_create, connect4/6 or sockops program: %s",
+				 strerror(-ret));
+			log_debug("bpf: force programs load: %s", quiet_log);
+			skel = NULL;
+		}
+	}
+	if (!skel) {
+		ret = open_and_load(b, lim, 0, &skel);
 		if (ret) {
 			log_warnx("bpf: cannot load the cgroup/setsockopt program: %s",
 				  strerror(-ret));
@@ -140,6 +182,11 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 	}
 	b->skel = skel;
 	b->lsm_loaded = bpf_program__fd(skel->progs.og_lsm_setsockopt) >= 0;
+	b->force_loaded = bpf_program__fd(skel->progs.og_sockops) >= 0;
+	b->create_loaded = bpf_program__fd(skel->progs.og_post_create) >= 0;
+	if (lim->force_create && !b->create_loaded && !b->create_reason[0])
+		snprintf(b->create_reason, sizeof(b->create_reason), "%s",
+			 b->force_loaded ? b->lsm_reason : b->force_reason);
 	return 0;
 }
 
@@ -195,6 +242,7 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 	struct optguard_bpf *s = b->skel;
 	int rules_fd = bpf_map__fd(s->maps.og_rules);
 	int other_fd = bpf_map__fd(s->maps.og_other_slots);
+	int force_fd = bpf_map__fd(s->maps.og_force);
 	__u32 active = __atomic_load_n(&s->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
 	__u32 idle = active ^ 1;
 	size_t i;
@@ -230,12 +278,69 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 			return ret;
 		}
 	}
+	if (enc->nfkeys > b->key_cap / 2) {
+		log_warnx("bpf: the policy needs %zu force keys, the map was sized for %zu: "
+			  "restart optguard to load it", enc->nfkeys, b->key_cap / 2);
+		return -E2BIG;
+	}
+	/* the force keys follow the same generation: filled while idle, live with the flip */
+	ret = clear_gen(force_fd, idle);
+	if (ret) {
+		log_warnx("bpf: cannot clear the idle generation of og_force: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < enc->nfkeys; i++) {
+		struct og_rule_key k = enc->fkeys[i];
+
+		k.slot |= idle << 31;
+		if (bpf_map_update_elem(force_fd, &k, &enc->fsets[i], BPF_ANY)) {
+			ret = -errno;
+			log_warn("bpf: cannot add force key %zu", i);
+			return ret;
+		}
+	}
+	s->bss->og_force_info[idle] = enc->force_info;
 	memcpy(s->bss->og_slot_info[idle], enc->slot_info, sizeof(enc->slot_info));
 	s->bss->og_cfg[idle] = enc->cfg;
 	s->bss->og_cfg[idle].lsm = b->lsm_active;
 	/* the switch: one aligned 32-bit store, after everything above is visible */
 	__atomic_store_n(&s->bss->og_active_gen, idle, __ATOMIC_RELEASE);
 	return idle;
+}
+
+/*
+ * The force programs, on the policy's cgroup like cgroup/setsockopt: the
+ * plan at creation, then connect, established (and create, where loaded).
+ */
+static int attach_force(struct og_bpf *b, const char *path)
+{
+	struct bpf_program *progs[5] = {
+		b->skel->progs.og_sock_create, b->skel->progs.og_connect4,
+		b->skel->progs.og_connect6, b->skel->progs.og_sockops,
+		b->skel->progs.og_post_create,
+	};
+	int fd, i, ret = 0;
+
+	if (!b->force_loaded)
+		return 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		log_warn("bpf: cannot open cgroup %s", path);
+		return ret;
+	}
+	for (i = 0; i < 5 && !ret; i++) {
+		if (bpf_program__fd(progs[i]) < 0)
+			continue;	/* not loaded on this kernel */
+		b->force_links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!b->force_links[i]) {
+			ret = -errno;
+			log_warnx("bpf: cannot attach %s to %s: %s", bpf_program__section_name(progs[i]),
+				  path, strerror(-ret));
+		}
+	}
+	close(fd);
+	return ret;
 }
 
 int og_bpf_attach(struct og_bpf *b, const char *path)
@@ -271,6 +376,9 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 		log_warnx("bpf: cannot attach cgroup/setsockopt to %s: %s", path, strerror(-ret));
 		return ret;
 	}
+	ret = attach_force(b, path);
+	if (ret)
+		return ret;
 	/* only now may the cgroup program leave value-blind denies to the LSM hook */
 	for (g = 0; g < OG_NGENS; g++)
 		__atomic_store_n(&b->skel->bss->og_cfg[g].lsm, b->lsm_active, __ATOMIC_RELEASE);
@@ -299,6 +407,11 @@ int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
 			out[id].events += per[c].events;
 			out[id].dropped += per[c].dropped;
 			out[id].suppressed += per[c].suppressed;
+			out[id].connections += per[c].connections;
+			out[id].retransmits += per[c].retransmits;
+			out[id].rtos += per[c].rtos;
+			out[id].closes += per[c].closes;
+			out[id].lifetime_ns += per[c].lifetime_ns;
 		}
 	}
 	free(per);
@@ -340,6 +453,11 @@ int og_bpf_events_fd(struct og_bpf *b)
 
 void og_bpf_close(struct og_bpf *b)
 {
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (b->force_links[i])
+			bpf_link__destroy(b->force_links[i]);
 	if (b->lsm_link)
 		bpf_link__destroy(b->lsm_link);
 	if (b->link)

@@ -16,6 +16,8 @@ struct og_bpf {
 	struct optguard_bpf *skel;
 	struct bpf_link *link;	/* cgroup/setsockopt on the policy's cgroup */
 	struct bpf_link *lsm_link;	/* lsm/socket_setsockopt, global */
+	/* force: sock_create, connect4, connect6, sockops, lsm_cgroup/socket_post_create */
+	struct bpf_link *force_links[5];
 	size_t key_cap;		/* og_rules entries: both generations */
 	size_t id_cap;		/* og_counters entries */
 	bool has_retval;	/* errno of a deny is the rule's, not only EPERM */
@@ -23,6 +25,10 @@ struct og_bpf {
 	bool lsm_loaded;	/* the kernel took the LSM program */
 	bool lsm_active;	/* ... and it is attached and seen to run */
 	char lsm_reason[320];	/* why not, for the warning and `status` */
+	bool force_loaded;	/* sock_create, connect4/6 and sockops programs loaded */
+	bool create_loaded;	/* lsm_cgroup/socket_post_create loaded */
+	char force_reason[320];	/* why not */
+	char create_reason[320];
 };
 
 struct og_bpf_limits {
@@ -32,6 +38,7 @@ struct og_bpf_limits {
 	__u64 cgroup_id;	/* the policy's cgroup: where the LSM program acts */
 	int cgroup_level;
 	enum og_lsm_mode lsm;	/* off: do not even try */
+	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
 };
 
 /*

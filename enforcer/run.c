@@ -25,6 +25,7 @@
 #include "log.h"
 #include "policy.h"
 #include "privs.h"
+#include "probe.h"
 #include "state.h"
 
 #define RINGBUF_BYTES	(8u << 20)
@@ -45,6 +46,7 @@ struct daemon {
 	char **names[OG_NGENS];		/* rule names by id, per generation */
 	size_t nnames[OG_NGENS];
 	struct og_bpf bpf;
+	struct og_force_probe *probe;	/* NULL: the policy at start forced nothing */
 	struct og_sink sink;
 	struct og_state st;
 	struct ring_buffer *rb;
@@ -178,18 +180,76 @@ static bool uses_cgroup_scopes(const struct og_policy *p)
 	return false;
 }
 
-static void warn_unenforced(const struct og_policy *p)
+static bool force_at(const struct og_rule_def *r)
 {
-	size_t i;
+	return r->action == OG_ACT_FORCE && (r->at & OG_FP_ALL);
+}
+
+/*
+ * Every point a force rule names must be one this kernel honours (the
+ * probe, and the programs as loaded: @b may be NULL before the load), and
+ * one policy may force at most OG_FORCE_MAX options: each problem is an
+ * error naming the rule, and the policy is refused.  0 or -EOPNOTSUPP.
+ */
+static int check_force(struct daemon *d, const struct og_policy *p, const struct og_bpf *b)
+{
+	unsigned int pt;
+	char why[400];
+	size_t i, j, nopt = 0;
+	int bad = 0;
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
+		const struct og_probe_row *row;
 
-		if (r->action == OG_ACT_FORCE && r->at)
-			log_warnx("warning: rule %s: force at create/connect/established is not "
-				  "implemented yet; only the application's own setsockopt "
-				  "(on_change) is enforced", r->name);
+		if (!force_at(r))
+			continue;
+		for (j = 0; j < i; j++)
+			if (force_at(&p->rules[j]) && p->rules[j].level == r->level &&
+			    p->rules[j].optname == r->optname)
+				break;
+		if (j == i && ++nopt == OG_FORCE_MAX + 1) {
+			log_warnx("%s:%d: rule %s: a policy can force at most %d options at "
+				  "create/connect/established", p->path, r->line, r->name,
+				  OG_FORCE_MAX);
+			bad = 1;
+		}
+		if (!d->probe) {
+			log_warnx("%s:%d: rule %s: the kernel was not probed for force support at "
+				  "start (the policy in force had no force rule): restart optguard",
+				  p->path, r->line, r->name);
+			bad = 1;
+			continue;
+		}
+		row = force_probe_row(d->probe, r->opt);
+		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
+			if (!(r->at & pt))
+				continue;
+			if (row && (row->points & pt)) {
+				if (!b || (pt == OG_FP_CREATE ? b->create_loaded : b->force_loaded))
+					continue;
+				snprintf(why, sizeof(why), "%s", pt == OG_FP_CREATE ?
+					 b->create_reason : b->force_reason);
+			} else {
+				force_probe_why(d->probe, r->opt, pt, why, sizeof(why));
+			}
+			log_warnx("%s:%d: rule %s: cannot force %s at %s on this kernel: %s",
+				  p->path, r->line, r->name, r->opt ? r->opt->name : "?",
+				  force_point_name(pt), why);
+			bad = 1;
+		}
 	}
+	return bad ? -EOPNOTSUPP : 0;
+}
+
+static bool policy_forces(const struct og_policy *p, unsigned int points)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (force_at(&p->rules[i]) && (p->rules[i].at & points))
+			return true;
+	return false;
 }
 
 /* Put @p in force in one step; the names of its rules follow its generation. */
@@ -251,12 +311,11 @@ static void reload(struct daemon *d)
 		policy_free(p);
 		return;
 	}
-	if (install(d, p)) {
+	if (check_force(d, p, &d->bpf) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
 		return;
 	}
-	warn_unenforced(p);
 	policy_free(d->pol);
 	d->pol = p;
 	write_state(d);
@@ -283,6 +342,18 @@ static void summary(struct daemon *d)
 			 "%llu dropped (ring buffer full)", (unsigned long long)t.decisions,
 			 (unsigned long long)t.events, (unsigned long long)t.suppressed,
 			 (unsigned long long)t.dropped);
+		/* telemetry of the sockets force rules touched */
+		for (i = 0; i < d->pol->nrules && i + 1 < d->bpf.id_cap; i++) {
+			const struct og_counters *r = &c[i + 1];
+
+			if (!force_at(&d->pol->rules[i]) || !r->connections)
+				continue;
+			log_info("rule %s: %llu connections, %llu closed (mean lifetime %llu ms), "
+				 "%llu retransmits, %llu RTO events", d->pol->rules[i].name,
+				 (unsigned long long)r->connections, (unsigned long long)r->closes,
+				 (unsigned long long)(r->closes ? r->lifetime_ns / r->closes / 1000000 :
+				 0), (unsigned long long)r->retransmits, (unsigned long long)r->rtos);
+		}
 	}
 	free(c);
 }
@@ -344,7 +415,18 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (state_lock(&d->st, d->pol->pin_dir))
 		goto out;
-	warn_unenforced(d->pol);
+	if (policy_forces(d->pol, OG_FP_ALL)) {
+		d->probe = calloc(1, sizeof(*d->probe));
+		if (!d->probe)
+			fatal("run");
+		if (force_probe(d->probe))
+			log_warnx("warning: %s", d->probe->reason);
+		if (check_force(d, d->pol, NULL)) {
+			log_warnx("%s: force rules this kernel cannot honour: refusing to start",
+				  d->policy_path);
+			goto out;
+		}
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: the poll must see EINTR */
@@ -373,8 +455,14 @@ int cmd_run(int argc, char **argv)
 	lim.cgroup_id = d->pol->cgroup_id;
 	lim.cgroup_level = d->pol->cgroup_level;
 	lim.lsm = d->pol->lsm;
+	lim.force_create = policy_forces(d->pol, OG_FP_CREATE);
 	if (og_bpf_load(&d->bpf, &lim))
 		goto out;
+	if (d->probe && check_force(d, d->pol, &d->bpf)) {
+		log_warnx("%s: force rules this kernel cannot honour: refusing to start",
+			  d->policy_path);
+		goto out;
+	}
 	if (d->pol->lsm == OG_LSM_REQUIRE && !d->bpf.lsm_loaded) {
 		log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
 			  d->bpf.lsm_reason);
@@ -451,6 +539,7 @@ out:
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);
 	policy_free(d->pol);
+	free(d->probe);
 	free(d);
 	return ret;
 }

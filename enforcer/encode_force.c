@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Force rules -> og_force (optguard.h, "Forcing values onto sockets"): one
+ * set per scope key, holding the force indexes its rules decide and the
+ * entries of those that force.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+
+static bool forces(const struct og_rule_def *d)
+{
+	return d->action == OG_ACT_FORCE && (d->at & (OG_AT_CREATE | OG_AT_CONNECT |
+						      OG_AT_ESTABLISHED));
+}
+
+/* The force index of (level, optname), or -1 if the policy forces it nowhere. */
+static int force_index(const struct og_policy *p, int level, int optname, size_t *nforced,
+		       int *lv, int *on, bool add)
+{
+	size_t i;
+
+	for (i = 0; i < *nforced; i++)
+		if (lv[i] == level && on[i] == optname)
+			return i;
+	if (!add)
+		return -1;
+	(void)p;
+	if (*nforced >= OG_FORCE_MAX)
+		return -E2BIG;
+	lv[*nforced] = level;
+	on[*nforced] = optname;
+	return (*nforced)++;
+}
+
+static struct og_force_set *set_of(struct og_encoding *enc, size_t *cap, __u32 uid, __u64 cgid,
+				   int level)
+{
+	size_t i;
+
+	for (i = 0; i < enc->nfkeys; i++)
+		if (enc->fkeys[i].uid == uid && enc->fkeys[i].cgid == cgid)
+			return &enc->fsets[i];
+	if (enc->nfkeys == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct og_rule_key *k = realloc(enc->fkeys, ncap * sizeof(*k));
+		struct og_force_set *s;
+
+		if (!k)
+			return NULL;
+		enc->fkeys = k;
+		s = realloc(enc->fsets, ncap * sizeof(*s));
+		if (!s)
+			return NULL;
+		enc->fsets = s;
+		*cap = ncap;
+	}
+	enc->fkeys[enc->nfkeys] = (struct og_rule_key){ .slot = 0, .uid = uid, .cgid = cgid };
+	memset(&enc->fsets[enc->nfkeys], 0, sizeof(enc->fsets[0]));
+	enc->force_info |= OG_SI_RULES;
+	if (uid != OG_UID_ANY)
+		enc->force_info |= OG_SI_UID;
+	if (cgid)
+		enc->force_info |= 1u << level;
+	else
+		enc->force_info |= OG_SI_ANYCG;
+	return &enc->fsets[enc->nfkeys++];
+}
+
+static void ent_fill(const struct og_rule_def *d, __u32 id, struct og_force_ent *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->rule_id = id;
+	e->level = d->level;
+	e->optname = d->optname;
+	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED);
+	e->vtype = d->vtype;
+	e->len = d->vtype == OG_VT_STR ? OG_STR_MAX : 4;
+	e->num = d->value.num;
+	memcpy(e->str, d->value.str, OG_STR_MAX);
+}
+
+static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d, __u32 id,
+	       int idx, __u32 uid, __u64 cgid, int level)
+{
+	struct og_force_set *s = set_of(enc, cap, uid, cgid, level);
+
+	if (!s)
+		return -ENOMEM;
+	s->claimed |= 1u << idx;
+	if (forces(d)) {
+		s->forced |= 1u << idx;
+		ent_fill(d, id, &s->ent[idx]);
+	}
+	return 0;
+}
+
+int encode_force(const struct og_policy *p, struct og_encoding *enc)
+{
+	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
+	size_t i, c, u, cap = 0, n = 0;
+	int ret = 0;
+
+	for (i = 0; i < p->nrules; i++) {
+		if (!forces(&p->rules[i]))
+			continue;
+		ret = force_index(p, p->rules[i].level, p->rules[i].optname, &n, lv, on, true);
+		if (ret < 0)
+			return ret;
+	}
+	enc->nforced = n;
+	ret = 0;
+	/* every rule of a forced option claims it at its keys: the most specific one wins */
+	for (i = 0; i < p->nrules && !ret; i++) {
+		const struct og_rule_def *d = &p->rules[i];
+		const struct og_scope *s = d->scope;
+		int idx = force_index(p, d->level, d->optname, &n, lv, on, false);
+
+		if (idx < 0)
+			continue;
+		if (!s || (!s->ncgroups && !s->nuids)) {
+			ret = add(enc, &cap, d, i + 1, idx, OG_UID_ANY, 0, 0);
+			continue;
+		}
+		if (!s->ncgroups) {
+			for (u = 0; u < s->nuids && !ret; u++)
+				ret = add(enc, &cap, d, i + 1, idx, s->uids[u], 0, 0);
+			continue;
+		}
+		for (c = 0; c < s->ncgroups && !ret; c++) {
+			const struct og_scope_cgroup *cg = &s->cgroups[c];
+
+			if (!s->nuids)
+				ret = add(enc, &cap, d, i + 1, idx, OG_UID_ANY, cg->id, cg->level);
+			for (u = 0; u < s->nuids && !ret; u++)
+				ret = add(enc, &cap, d, i + 1, idx, s->uids[u], cg->id, cg->level);
+		}
+	}
+	return ret;
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The force probe (probe.h): attach bpf/probe/ to a child cgroup made for
+ * the purpose, make one IPv4 and one IPv6 loopback connection from a
+ * process inside it, and read what bpf_setsockopt returned for each option
+ * at each point.  Everything made is removed again, also on failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "probe.h"
+#include "../bpf/probe/probe.h"
+#include "probe.skel.h"
+
+/* a harmless value per forceable option: the kernel's default, or close to it */
+static const struct {
+	const char *name;
+	int num;
+	const char *str;
+} probe_vals[] = {
+	{ "SO_REUSEADDR", 1, NULL }, { "SO_SNDBUF", 65536, NULL }, { "SO_RCVBUF", 65536, NULL },
+	{ "SO_KEEPALIVE", 1, NULL }, { "SO_PRIORITY", 0, NULL }, { "SO_REUSEPORT", 0, NULL },
+	{ "SO_RCVLOWAT", 1, NULL }, { "SO_BINDTODEVICE", 0, "lo" }, { "SO_MARK", 0, NULL },
+	{ "SO_MAX_PACING_RATE", -1, NULL }, { "SO_BINDTOIFINDEX", 0, NULL /* lo's index */ },
+	{ "SO_TXREHASH", -1, NULL }, { "IP_TOS", 0, NULL }, { "TCP_NODELAY", 1, NULL },
+	{ "TCP_MAXSEG", 0, NULL }, { "TCP_KEEPIDLE", 7200, NULL }, { "TCP_KEEPINTVL", 75, NULL },
+	{ "TCP_KEEPCNT", 9, NULL }, { "TCP_SYNCNT", 6, NULL }, { "TCP_WINDOW_CLAMP", 262140, NULL },
+	{ "TCP_CONGESTION", 0, "reno" }, { "TCP_THIN_LINEAR_TIMEOUTS", 0, NULL },
+	{ "TCP_USER_TIMEOUT", 0, NULL }, { "TCP_NOTSENT_LOWAT", -1, NULL },
+	{ "TCP_SAVE_SYN", 0, NULL }, { "TCP_BPF_IW", 10, NULL },
+	{ "TCP_BPF_SNDCWND_CLAMP", 0x7fffffff, NULL }, { "TCP_BPF_DELACK_MAX", 40000, NULL },
+	{ "TCP_BPF_RTO_MIN", 200000, NULL }, { "IPV6_TCLASS", 0, NULL },
+	{ "IPV6_AUTOFLOWLABEL", 1, NULL },
+};
+
+const char *force_point_name(unsigned int point)
+{
+	switch (point) {
+	case OG_FP_CREATE:
+		return "create";
+	case OG_FP_CONNECT:
+		return "connect";
+	case OG_FP_ESTABLISHED:
+		return "established";
+	case OG_FP_SETSOCKOPT:
+		return "setsockopt";
+	}
+	return "?";
+}
+
+static int point_bit(unsigned int point)
+{
+	return point == OG_FP_CREATE ? 0 : point == OG_FP_CONNECT ? 1 : 2;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+/* One loopback connection of @family, accepted and closed, from this process. */
+static int one_conn(int family)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int l, c = -1, a = -1, ret = -1;
+
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	}
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&ss, sl) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&ss, &sl))
+		goto out;
+	c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, sl))
+		goto out;
+	a = accept(l, NULL, NULL);
+	ret = a < 0 ? -1 : 0;
+out:
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	close(l);
+	return ret;
+}
+
+/* The child: join @cg, make the connections, exit. */
+static void probe_child(const char *cg)
+{
+	char path[4300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(2);
+	close(fd);
+	one_conn(AF_INET);
+	one_conn(AF_INET6);
+	_exit(0);
+}
+
+static int load(struct probe_bpf **out, bool create)
+{
+	libbpf_print_fn_t old = libbpf_set_print(silent);
+	struct probe_bpf *skel = probe_bpf__open();
+	int ret;
+
+	if (!skel) {
+		libbpf_set_print(old);
+		return -errno;
+	}
+	bpf_program__set_autoload(skel->progs.og_probe_create, create);
+	ret = probe_bpf__load(skel);
+	libbpf_set_print(old);
+	if (ret) {
+		probe_bpf__destroy(skel);
+		return ret;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* Fill the rows from the probe's results. */
+static void rows_fill(struct og_force_probe *pr, const struct probe_bpf *skel,
+		      const int *row_of_slot, size_t nslots)
+{
+	size_t s;
+
+	for (s = 0; s < nslots; s++) {
+		struct og_probe_row *r = &pr->rows[row_of_slot[s]];
+		int v6 = r->opt->level == IPPROTO_IPV6;
+		int pp[3][2] = {
+			{ v6 ? OG_PP_CREATE6 : OG_PP_CREATE4, -1 },
+			{ v6 ? OG_PP_CONNECT6 : OG_PP_CONNECT4, -1 },
+			{ v6 ? OG_PP_ACTIVE6 : OG_PP_ACTIVE4, v6 ? OG_PP_PASSIVE6 : OG_PP_PASSIVE4 },
+		};
+		int b, k;
+
+		for (b = 0; b < 3; b++) {
+			int err = 0;
+
+			for (k = 0; k < 2 && pp[b][k] >= 0; k++) {
+				int ret = skel->bss->og_probe_ret[pp[b][k]][s];
+
+				if (ret == OG_PROBE_UNSET)
+					err = -1;
+				else if (ret < 0 && err == 0)
+					err = -ret;
+			}
+			r->err[b] = err;
+			if (!err)
+				r->points |= 1u << b;
+		}
+		/* the kernel sets the initial window when the connection is established */
+		if (!strcmp(r->opt->name, "TCP_BPF_IW")) {
+			r->points &= ~(OG_FP_CREATE | OG_FP_CONNECT);
+			r->err[0] = r->err[1] = EINVAL;
+		}
+	}
+}
+
+int force_probe(struct og_force_probe *pr)
+{
+	struct bpf_link *links[4] = {};
+	struct probe_bpf *skel = NULL;
+	int row_of_slot[OG_PROBE_MAX];
+	char cg2[4096], cg[4200];
+	size_t i, j, n = 0;
+	int fd = -1, ret, status;
+	bool create = true;
+	pid_t pid;
+
+	memset(pr, 0, sizeof(*pr));
+	for (i = 0; i < og_options_count && pr->nrows < sizeof(pr->rows) / sizeof(pr->rows[0]);
+	     i++) {
+		if (!og_options[i].forceable)
+			continue;
+		pr->rows[pr->nrows].opt = &og_options[i];
+		pr->rows[pr->nrows].err[0] = pr->rows[pr->nrows].err[1] = -1;
+		pr->rows[pr->nrows].err[2] = -1;
+		pr->nrows++;
+	}
+	if (geteuid() != 0) {
+		snprintf(pr->reason, sizeof(pr->reason), "not probed: needs root");
+		return -EPERM;
+	}
+	ret = load(&skel, true);
+	if (ret) {
+		snprintf(pr->create_reason, sizeof(pr->create_reason),
+			 "the kernel refused the lsm_cgroup/socket_post_create program (%s)",
+			 strerror(-ret));
+		create = false;
+		ret = load(&skel, false);
+	}
+	if (ret) {
+		snprintf(pr->reason, sizeof(pr->reason),
+			 "not probed: the kernel refused the probe programs (connect4/6, sockops): %s",
+			 strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < pr->nrows && n < OG_PROBE_MAX; i++) {
+		const struct og_option *o = pr->rows[i].opt;
+		struct og_probe_opt *po = &skel->bss->og_probe_opts[n];
+
+		for (j = 0; j < sizeof(probe_vals) / sizeof(probe_vals[0]); j++)
+			if (!strcmp(probe_vals[j].name, o->name))
+				break;
+		if (j == sizeof(probe_vals) / sizeof(probe_vals[0]))
+			continue;	/* no harmless value known: reported as not reached */
+		po->level = o->level;
+		po->optname = o->optname;
+		po->num = probe_vals[j].num;
+		if (!strcmp(o->name, "SO_BINDTOIFINDEX"))
+			po->num = if_nametoindex("lo");
+		po->len = o->vtype == OG_VT_STR ? OG_STR_MAX : 4;
+		if (probe_vals[j].str)
+			snprintf(po->str, sizeof(po->str), "%s", probe_vals[j].str);
+		row_of_slot[n++] = i;
+	}
+	skel->bss->og_probe_n = n;
+	for (i = 0; i < OG_PP_MAX; i++)
+		for (j = 0; j < OG_PROBE_MAX; j++)
+			skel->bss->og_probe_ret[i][j] = OG_PROBE_UNSET;
+
+	ret = cg2_mount(cg2, sizeof(cg2));
+	if (ret) {
+		snprintf(pr->reason, sizeof(pr->reason), "not probed: no cgroup2 mount");
+		goto out;
+	}
+	snprintf(cg, sizeof(cg), "%s/optguard-probe-%d", cg2, (int)getpid());
+	if (mkdir(cg, 0700) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(pr->reason, sizeof(pr->reason), "not probed: mkdir %.200s: %s", cg,
+			 strerror(errno));
+		goto out;
+	}
+	fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_cg;
+	}
+	links[0] = bpf_program__attach_cgroup(skel->progs.og_probe_connect4, fd);
+	links[1] = bpf_program__attach_cgroup(skel->progs.og_probe_connect6, fd);
+	links[2] = bpf_program__attach_cgroup(skel->progs.og_probe_sockops, fd);
+	if (create) {
+		links[3] = bpf_program__attach_cgroup(skel->progs.og_probe_create, fd);
+		if (!links[3])
+			snprintf(pr->create_reason, sizeof(pr->create_reason),
+				 "cannot attach an lsm_cgroup/socket_post_create program: %s",
+				 strerror(errno));
+	}
+	if (!links[0] || !links[1] || !links[2]) {
+		ret = -errno;
+		snprintf(pr->reason, sizeof(pr->reason),
+			 "not probed: cannot attach the probe programs: %s", strerror(errno));
+		goto out_links;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		goto out_links;
+	}
+	if (pid == 0)
+		probe_child(cg);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	rows_fill(pr, skel, row_of_slot, n);
+	if (!links[3] && !pr->create_reason[0])
+		snprintf(pr->create_reason, sizeof(pr->create_reason),
+			 "no lsm_cgroup/socket_post_create program");
+	pr->probed = true;
+	ret = 0;
+out_links:
+	for (i = 0; i < 4; i++)
+		if (links[i])
+			bpf_link__destroy(links[i]);
+	close(fd);
+out_cg:
+	rmdir(cg);
+out:
+	probe_bpf__destroy(skel);
+	return ret;
+}
+
+const struct og_probe_row *force_probe_row(const struct og_force_probe *pr,
+					   const struct og_option *o)
+{
+	size_t i;
+
+	for (i = 0; i < pr->nrows; i++)
+		if (pr->rows[i].opt == o)
+			return &pr->rows[i];
+	return NULL;
+}
+
+void force_probe_why(const struct og_force_probe *pr, const struct og_option *o,
+		     unsigned int point, char *buf, size_t len)
+{
+	const struct og_probe_row *r = force_probe_row(pr, o);
+	int err;
+
+	if (!pr->probed) {
+		snprintf(buf, len, "%s", pr->reason);
+		return;
+	}
+	if (!r) {
+		snprintf(buf, len, "bpf_setsockopt does not take %s", o ? o->name : "it");
+		return;
+	}
+	if (point == OG_FP_CREATE && pr->create_reason[0]) {
+		snprintf(buf, len, "%s", pr->create_reason);
+		return;
+	}
+	if (point == OG_FP_CREATE || point == OG_FP_CONNECT)
+		if (!strcmp(o->name, "TCP_BPF_IW")) {
+			snprintf(buf, len, "the kernel sets the initial window when the connection "
+				 "is established: force it there");
+			return;
+		}
+	err = r->err[point_bit(point)];
+	if (err < 0)
+		snprintf(buf, len, "the probe did not reach %s for %s%s", force_point_name(point),
+			 o->name, o->level == IPPROTO_IPV6 ? " (no IPv6 loopback?)" : "");
+	else
+		snprintf(buf, len, "this kernel's bpf_setsockopt refuses %s at %s (%s)", o->name,
+			 force_point_name(point), strerror(err));
+}
