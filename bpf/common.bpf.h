@@ -21,9 +21,6 @@
 const volatile int has_retval = 0;	/* bpf_{get,set}_retval (5.18+) */
 const volatile int has_task_helpers = 1;	/* pid, comm, ancestor cgroup in cgroup programs */
 const volatile int page_size = 4096;
-/* the policy's cgroup: the LSM program, which is global, acts only below it */
-const volatile __u64 root_cgid = 0;
-const volatile int root_level = 0;
 /* the daemon's start-up probe: the LSM program counts its calls */
 const volatile __u32 probe_tgid = 0;
 __u64 og_lsm_probe_hits;
@@ -70,12 +67,38 @@ struct {
 	__uint(max_entries, 1);		/* sized by the loader */
 } og_rate SEC(".maps");
 
+/* the policy's cgroup: the LSM program, which is global, acts only below it */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} og_root_cgroup SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);	/* sized by the loader */
 } og_events SEC(".maps");
 
 /* What a hook knows of the call it decides. */
+/*
+ * An errno as the kernel takes it: newer verifiers check that LSM programs
+ * return, and bpf_set_retval() gets, a value in [-MAX_ERRNO, 0].
+ */
+#define OG_MAX_ERRNO 4095
+
+static __always_inline int og_neg_errno(__u32 err)
+{
+	/* the policy allows 1..4095 only: the mask changes nothing but proves the range */
+	__s64 e = err & OG_MAX_ERRNO, r = 0;
+
+	if (!e)
+		e = EPERM;
+	/* 0 - e as a subtraction: 6.12's verifier loses the bounds of a negation */
+	asm volatile("%[r] -= %[e]" : [r] "+r"(r) : [e] "r"(e));
+	return r;
+}
+
 struct og_call {
 	int level, optname;
 	__u16 family, type;
@@ -176,7 +199,9 @@ static __always_inline void account_ext(const struct og_call *call, __u32 gen,
 				rt->window = now;
 				rt->count = 0;
 			}
-			if (__sync_fetch_and_add(&rt->count, 1) >= cfg->log_rate) {
+			/* no fetching atomics: 5.10 lacks them (BPF_STX reserved fields) */
+			__sync_fetch_and_add(&rt->count, 1);
+			if (rt->count > cfg->log_rate) {
 				c->suppressed++;
 				return;
 			}

@@ -24,20 +24,36 @@ static int map_resize(struct bpf_map *m, size_t n)
 }
 
 /* libbpf's messages during a load that may fail on purpose: kept, printed with -v only. */
-static char quiet_log[4096];
+static char quiet_log[8192];
+static const char *debug_vlog;
 static size_t quiet_len;
 
+/* Keeps the end of the messages: the verifier's reason is its last lines. */
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	int n;
+	char line[2048];
+	size_t n;
+	int r;
 
-	if (level == LIBBPF_DEBUG || quiet_len >= sizeof(quiet_log) - 1)
+	if (level == LIBBPF_DEBUG)
 		return 0;
-	n = vsnprintf(quiet_log + quiet_len, sizeof(quiet_log) - quiet_len, fmt, ap);
-	if (n > 0)
-		quiet_len += (size_t)n;
-	if (quiet_len > sizeof(quiet_log) - 1)
-		quiet_len = sizeof(quiet_log) - 1;
+	r = vsnprintf(line, sizeof(line), fmt, ap);
+	if (r <= 0)
+		return 0;
+	n = strlen(line);
+	if (quiet_len + n >= sizeof(quiet_log)) {
+		size_t keep = sizeof(quiet_log) / 2;
+
+		if (keep > quiet_len)
+			keep = quiet_len;
+		memmove(quiet_log, quiet_log + quiet_len - keep, keep);
+		quiet_len = keep;
+	}
+	if (n >= sizeof(quiet_log) - quiet_len)
+		n = sizeof(quiet_log) - quiet_len - 1;
+	memcpy(quiet_log + quiet_len, line, n);
+	quiet_len += n;
+	quiet_log[quiet_len] = '\0';
 	return 0;
 }
 
@@ -81,8 +97,6 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsi
 	skel->rodata->has_task_helpers = b->has_task_helpers;
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
-	skel->rodata->root_cgid = lim->cgroup_id;
-	skel->rodata->root_level = lim->cgroup_level;
 	skel->rodata->probe_tgid = getpid();
 	bpf_program__set_autoload(skel->progs.og_lsm_setsockopt, lsm);
 	bpf_program__set_autoload(skel->progs.og_sock_create, force);
@@ -90,6 +104,13 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsi
 	bpf_program__set_autoload(skel->progs.og_connect6, force);
 	bpf_program__set_autoload(skel->progs.og_sockops, force);
 	bpf_program__set_autoload(skel->progs.og_post_create, !!(what & LOAD_CREATE));
+	if (lsm && getenv("OPTGUARD_DEBUG")) {
+		static char vlog[1 << 22];
+
+		bpf_program__set_log_buf(skel->progs.og_lsm_setsockopt, vlog, sizeof(vlog));
+		bpf_program__set_log_level(skel->progs.og_lsm_setsockopt, 1);
+		debug_vlog = vlog;
+	}
 	if ((ret = map_resize(skel->maps.og_rules, b->key_cap)) ||
 	    (ret = map_resize(skel->maps.og_force, b->key_cap)) ||
 	    (ret = map_resize(skel->maps.og_counters, b->id_cap)) ||
@@ -154,7 +175,11 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
 				 "the kernel refused the lsm/socket_setsockopt program: %s",
 				 strerror(-ret));
-			log_debug("bpf: LSM load: %s", quiet_log);
+			if (debug_vlog) {
+				size_t vl = strlen(debug_vlog);
+
+				fputs(debug_vlog + (vl > 3000 ? vl - 3000 : 0), stderr);
+			}
 			skel = NULL;
 		}
 	}
@@ -345,8 +370,22 @@ static int attach_force(struct og_bpf *b, const char *path)
 
 int og_bpf_attach(struct og_bpf *b, const char *path)
 {
+	__u32 zero = 0;
 	int fd, ret, g;
 
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		log_warn("bpf: cannot open cgroup %s", path);
+		return ret;
+	}
+	/* where the global LSM program acts: below this cgroup */
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.og_root_cgroup), &zero, &fd, BPF_ANY)) {
+		ret = -errno;
+		log_warn("bpf: cannot set the policy's cgroup");
+		close(fd);
+		return ret;
+	}
 	if (b->lsm_loaded) {
 		b->lsm_link = bpf_program__attach_lsm(b->skel->progs.og_lsm_setsockopt);
 		if (!b->lsm_link) {
@@ -362,12 +401,6 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 		} else {
 			b->lsm_active = true;
 		}
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		log_warn("bpf: cannot open cgroup %s", path);
-		return ret;
 	}
 	b->link = bpf_program__attach_cgroup(b->skel->progs.og_setsockopt, fd);
 	ret = b->link ? 0 : -errno;

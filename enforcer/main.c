@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* optguard: one binary, one verb per command (bpftool's cmds[] table). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
@@ -37,7 +38,8 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
-	log_init("optguard", 0);
+	/* OPTGUARD_DEBUG=1: libbpf's messages of probes that fail on purpose, and more */
+	log_init("optguard", getenv("OPTGUARD_DEBUG") != NULL);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -475,8 +475,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (!d->bpf.has_retval)
-		log_warnx("warning: this kernel lacks bpf_set_retval: every deny returns EPERM, "
-			  "whatever the rule's errno");
+		log_warnx("warning: this kernel lacks bpf_set_retval: a deny made by the cgroup "
+			  "hook returns EPERM, whatever the rule's errno");
 	if (install(d, d->pol))
 		goto out;
 	d->rb = ring_buffer__new(og_bpf_events_fd(&d->bpf), handle_event, d, NULL);

@@ -127,11 +127,18 @@ wait_grep() {
 	return 1
 }
 
-# deny_errno: the errno a deny rule with errno = EACCES yields on this kernel,
-# from the daemon's start-up warning: EPERM (1) when it says the kernel lacks
-# bpf_set_retval, else EACCES (13)
+# deny_errno: the errno a plain deny rule with errno = EACCES yields on this
+# kernel, from the daemon's start-up lines: EACCES (13) when the LSM hook
+# runs (it returns the errno itself) or the kernel has bpf_set_retval; EPERM
+# (1) when the cgroup hook alone denies and the kernel lacks bpf_set_retval
 deny_errno() {
-	if grep -q "lacks bpf_set_retval" "$T/daemon.err"; then echo 1; else echo 13; fi
+	if grep -q "with lsm/socket_setsockopt and cgroup/setsockopt" "$T/daemon.err"; then
+		echo 13
+	elif grep -q "lacks bpf_set_retval" "$T/daemon.err"; then
+		echo 1
+	else
+		echo 13
+	fi
 }
 
 cleanup() {

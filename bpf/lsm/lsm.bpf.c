@@ -7,7 +7,7 @@
  * no value, so it enforces only what needs none: a rule whose action is
  * deny without `except`, and `default = deny`.  Everything value-aware
  * stays with the cgroup program.  The hook is global: it acts only for
- * callers inside the policy's cgroup (root_cgid at root_level).
+ * callers inside the policy's cgroup (og_root_cgroup).
  */
 #include "../common.bpf.h"
 
@@ -23,11 +23,16 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 	__u32 si, slot, id, err;
 	int s;
 
-	if (ret)
-		return ret;	/* an earlier LSM program denied: pass its errno on */
+	if (ret) {
+		/* an earlier LSM program denied: pass its errno on */
+		if (ret < -OG_MAX_ERRNO || ret > 0)
+			return -EPERM;	/* deny: not an errno, as far as the verifier knows */
+		return ret;	/* deny with the earlier errno */
+	}
 	if (probe_tgid && (bpf_get_current_pid_tgid() >> 32) == probe_tgid)
 		__sync_fetch_and_add(&og_lsm_probe_hits, 1);
-	if (bpf_get_current_ancestor_cgroup_id(root_level) != root_cgid)
+	/* (not bpf_get_current_ancestor_cgroup_id: 5.10's LSM programs lack it) */
+	if (bpf_current_task_under_cgroup(&og_root_cgroup, 0) != 1)
 		return 0;	/* allow: the caller is outside the policy's cgroup */
 
 	s = find_slot(cfg, level, optname);
@@ -66,5 +71,5 @@ deny:
 	account(&call, gen, cfg, id, OG_ACT_DENY, err, OG_VT_OPAQUE, 0, &none, &none);
 	if (cfg->mode == OG_MODE_AUDIT)
 		return 0;	/* allow: audit changes nothing */
-	return -(int)err;	/* deny */
+	return og_neg_errno(err);	/* deny */
 }

@@ -111,7 +111,7 @@ static __always_inline void call_init(struct og_call *c, struct bpf_sockopt *ctx
 static __always_inline int deny(__u32 err)
 {
 	if (has_retval)
-		bpf_set_retval(-(int)err);
+		bpf_set_retval(og_neg_errno(err));
 	return 0;	/* deny: EPERM, or err where bpf_set_retval exists */
 }
 
