@@ -170,8 +170,16 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 
 		quiet_len = 0;
 		ret = open_and_load(b, lim, LOAD_LSM | LOAD_FORCE, &skel);
+		if (ret) {
+			/* the force programs may be what the kernel refuses (5.10): LSM alone */
+			snprintf(b->force_reason, sizeof(b->force_reason),
+				 "the kernel refused the sock_create, connect4/6 or sockops program: %s",
+				 strerror(-ret));
+			ret = open_and_load(b, lim, LOAD_LSM, &skel);
+		}
 		libbpf_set_print(old);
 		if (ret) {
+			b->force_reason[0] = '\0';
 			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
 				 "the kernel refused the lsm/socket_setsockopt program: %s",
 				 strerror(-ret));
@@ -183,7 +191,7 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			skel = NULL;
 		}
 	}
-	if (!skel) {
+	if (!skel && !b->force_reason[0]) {
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 
 		quiet_len = 0;
