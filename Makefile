@@ -93,7 +93,7 @@ $(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/e
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN): $(OUTPUT)/enforcer/main.o $(LIB)
 	$(call msg,LINK,$@)
