@@ -10,6 +10,8 @@ int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_options(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
 
 /*
  * The policy `run` and `explain` use without --policy: /etc/optguard/policy.ini,

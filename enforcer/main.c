@@ -21,6 +21,11 @@ static const struct cmd cmds[] = {
 	  "                                   what a call would get, and which rule decides" },
 	{ "status", cmd_status,
 	  "status [--pin-dir DIR]   what the running daemon enforces, its counters (root)" },
+	{ "reload", cmd_reload,
+	  "reload [--pin-dir DIR] [--policy FILE]\n"
+	  "                                   the running daemon reads its policy anew (SIGHUP)" },
+	{ "unload", cmd_unload,
+	  "unload [--pin-dir DIR]   stop the daemon, detach and unpin everything" },
 	{ "options", cmd_options, "options                  the options optguard knows" },
 	{}
 };

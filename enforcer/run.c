@@ -24,6 +24,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "pins.h"
 #include "privs.h"
 #include "probe.h"
 #include "state.h"
@@ -49,6 +50,9 @@ struct daemon {
 	struct og_force_probe *probe;	/* NULL: the policy at start forced nothing */
 	struct og_sink sink;
 	struct og_state st;
+	struct og_old_pins old;		/* what an earlier daemon left pinned */
+	char pin_sub[512];		/* pin_dir/d<PID>: our pins */
+	bool pinned;			/* enforcement outlives us from here on */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	struct cg_entry cg[CG_CACHE];
@@ -415,6 +419,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (state_lock(&d->st, d->pol->pin_dir))
 		goto out;
+	if (pins_open_old(d->pol->pin_dir, &d->old))
+		log_warn("%s: cannot read what earlier daemons pinned", d->pol->pin_dir);
 	if (policy_forces(d->pol, OG_FP_ALL)) {
 		d->probe = calloc(1, sizeof(*d->probe));
 		if (!d->probe)
@@ -496,9 +502,17 @@ int cmd_run(int argc, char **argv)
 		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
 			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
 	}
-	if (state_pin_counters(&d->st, d->pol->pin_dir,
-			       og_bpf_counters_fd(&d->bpf)) ||
-	    write_state(d))
+	/* make before break: ours are attached and pinned before the old ones go */
+	if (pins_save(&d->bpf, d->pol->pin_dir, d->pin_sub, sizeof(d->pin_sub))) {
+		size_t n;
+
+		pins_remove_all(d->pin_sub, &n);
+		goto out;
+	}
+	pins_drop_old(&d->old);
+	snprintf(d->st.pin_path, sizeof(d->st.pin_path), "%s/counters", d->pin_sub);
+	d->pinned = true;
+	if (write_state(d))
 		goto out;
 	/* everything privileged is done: what follows needs no capability */
 	if (privs_drop())
@@ -535,6 +549,11 @@ out:
 		og_bpf_close(&d->bpf);
 	}
 	sink_close(&d->sink);
+	/* a start that failed leaves what was pinned before in force */
+	pins_keep_old(&d->old);
+	if (d->pinned)
+		log_info("stopped: the policy stays enforced (pinned under %s); 'optguard unload' "
+			 "removes it", d->pin_sub);
 	state_release(&d->st);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);

@@ -8,14 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
-#include <bpf/bpf.h>
 
 #include "log.h"
 #include "sha256.h"
@@ -30,13 +26,12 @@ static void instance(const char *pin_dir, char *buf, size_t len)
 	snprintf(buf, len, "%s", basename(tmp));
 }
 
-void state_paths(const char *pin_dir, char *state, size_t slen, char *pin, size_t plen)
+void state_paths(const char *pin_dir, char *state, size_t slen)
 {
 	char name[256];
 
 	instance(pin_dir, name, sizeof(name));
 	snprintf(state, slen, "%s/%s.state", OG_RUN_DIR, name);
-	snprintf(pin, plen, "%s/counters", pin_dir);
 }
 
 int state_lock(struct og_state *st, const char *pin_dir)
@@ -79,50 +74,7 @@ int state_lock(struct og_state *st, const char *pin_dir)
 			log_warn("%s", st->lock_path);
 	}
 	st->lock_fd = fd;
-	state_paths(pin_dir, st->state_path, sizeof(st->state_path), st->pin_path,
-		    sizeof(st->pin_path));
-	st->pin_path[0] = '\0';
-	return 0;
-}
-
-static int bpffs_ready(const char *pin_dir)
-{
-	struct statfs sfs;
-
-	if (statfs("/sys/fs/bpf", &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (strncmp(pin_dir, "/sys/fs/bpf/", 12) != 0)
-		return 0;	/* elsewhere: the administrator's mount */
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-		log_warn("cannot mount bpffs on /sys/fs/bpf");
-		return -errno;
-	}
-	log_info("mounted bpffs on /sys/fs/bpf");
-	return 0;
-}
-
-int state_pin_counters(struct og_state *st, const char *pin_dir, int map_fd)
-{
-	char path[512];
-	int ret;
-
-	ret = bpffs_ready(pin_dir);
-	if (ret)
-		return ret;
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
-		ret = -errno;
-		log_warn("%s", pin_dir);
-		return ret;
-	}
-	snprintf(path, sizeof(path), "%s/counters", pin_dir);
-	/* we hold the lock: a pin left here is a dead daemon's */
-	unlink(path);
-	if (bpf_obj_pin(map_fd, path)) {
-		ret = -errno;
-		log_warn("cannot pin the counters at %s", path);
-		return ret;
-	}
-	snprintf(st->pin_path, sizeof(st->pin_path), "%s", path);
+	state_paths(pin_dir, st->state_path, sizeof(st->state_path));
 	return 0;
 }
 
@@ -166,6 +118,7 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "hooks", hooks);
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
 	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
+	put_kv(f, "counters", st->pin_path);
 	put_kv(f, "rule", "(default)");
 	for (i = 0; i < p->nrules; i++)
 		put_kv(f, "rule", p->rules[i].name);
@@ -179,15 +132,13 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 
 void state_release(struct og_state *st)
 {
-	if (st->state_path[0])
-		unlink(st->state_path);
-	if (st->pin_path[0]) {
-		unlink(st->pin_path);
-		rmdir(dirname(st->pin_path));	/* only if nothing else is pinned there */
-	}
-	/* the lock file stays: unlinking it would let a second daemon lock another inode */
+	/*
+	 * The state file and the pins stay: enforcement outlives the daemon,
+	 * and `status` reads them; only `optguard unload` removes them.  The
+	 * lock file stays too: unlinking it would let a second daemon lock
+	 * another inode.
+	 */
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	st->lock_fd = -1;
-	st->state_path[0] = st->pin_path[0] = '\0';
 }

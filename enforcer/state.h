@@ -18,7 +18,7 @@ struct og_state {
 	int lock_fd;
 	char lock_path[512];
 	char state_path[512];
-	char pin_path[512];	/* pinned counters, "" when not pinned */
+	char pin_path[600];	/* pinned counters (pins.h), for `status` */
 };
 
 /*
@@ -26,15 +26,13 @@ struct og_state {
  * (the message names its pid), or another -errno.
  */
 int state_lock(struct og_state *st, const char *pin_dir);
-/* Pin the counters map (fd @map_fd) under pin_dir, mounting bpffs on /sys/fs/bpf if needed. */
-int state_pin_counters(struct og_state *st, const char *pin_dir, int map_fd);
 /* Write the state file atomically (temp file + rename). */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
 		const char *hooks, const char *lsm_reason, bool has_retval);
-/* Remove the state file and the pin, release the lock. */
+/* Release the lock; the state file and pins stay (enforcement outlives the daemon). */
 void state_release(struct og_state *st);
 
-/* The paths of @pin_dir's state file and pinned counters. */
-void state_paths(const char *pin_dir, char *state, size_t slen, char *pin, size_t plen);
+/* The path of @pin_dir's state file (and of its lock, with .lock for .state). */
+void state_paths(const char *pin_dir, char *state, size_t slen);
 
 #endif

@@ -117,7 +117,7 @@ int cmd_status(int argc, char **argv)
 	char state[600], pin[600];
 	struct kv_list l = {};
 	struct og_counters *per, t = {};
-	int c, fd, ncpu, ret = 1;
+	int c, fd, ncpu, alive, ret = 1;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
@@ -141,14 +141,26 @@ int cmd_status(int argc, char **argv)
 		log_warnx("status: needs root (it reads the daemon's pinned BPF maps)");
 		return 1;
 	}
-	state_paths(pin_dir, state, sizeof(state), pin, sizeof(pin));
-	if (read_state(state, &l) || !daemon_alive(state)) {
-		log_warnx("status: no optguard daemon runs with pin_dir %s (%s)", pin_dir,
-			  access(state, F_OK) ? "no state file" : "stale state file");
+	state_paths(pin_dir, state, sizeof(state));
+	if (read_state(state, &l)) {
+		log_warnx("status: no optguard daemon runs with pin_dir %s (nothing loaded)",
+			  pin_dir);
 		free_state(&l);
 		return 1;
 	}
-	printf("daemon:   pid %s, policy loaded %s\n", get(&l, "pid"), get(&l, "loaded"));
+	alive = daemon_alive(state);
+	snprintf(pin, sizeof(pin), "%s", get(&l, "counters"));
+	if (!alive && access(pin, F_OK)) {
+		log_warnx("status: no optguard daemon runs with pin_dir %s (stale state file)",
+			  pin_dir);
+		free_state(&l);
+		return 1;
+	}
+	if (alive)
+		printf("daemon:   pid %s, policy loaded %s\n", get(&l, "pid"), get(&l, "loaded"));
+	else
+		printf("daemon:   not running: what pid %s pinned stays in force ('optguard unload' "
+		       "removes it); no events are read\n", get(&l, "pid"));
 	printf("policy:   %s\n", get(&l, "policy"));
 	printf("sha256:   %s\n", get(&l, "sha256"));
 	printf("mode:     %s, default %s\n", get(&l, "mode"), get(&l, "default"));

@@ -10,6 +10,7 @@ CG2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 CG=""			# the test's cgroup: $CG2/optguard-test-PID
 DAEMON_PID=""		# the optguard process
 TIMEOUT_PID=""		# the timeout(1) that bounds it
+OG_POLICY=""		# the policy og_start ran
 _n=0
 _failed=0
 _planned=""
@@ -94,6 +95,7 @@ in_cg() {
 
 # og_start POLICY: start the daemon, wait until it enforces
 og_start() {
+	OG_POLICY=$1
 	: > "$T/daemon.err"
 	timeout 300 "$OPTGUARD" run --policy "$1" 2> "$T/daemon.err" &
 	TIMEOUT_PID=$!
@@ -116,12 +118,23 @@ og_start() {
 	return 1
 }
 
+# og_pin_dir [POLICY]: the pin_dir of POLICY (default: the last one og_start used)
+og_pin_dir() {
+	local d
+	d=$(sed -n 's/^[[:space:]]*pin_dir[[:space:]]*=[[:space:]]*\([^[:space:];]*\).*/\1/p' \
+		"${1:-$OG_POLICY}" 2>/dev/null | head -1)
+	echo "${d:-/sys/fs/bpf/optguard}"
+}
+
+# og_stop: stop the daemon, then unload what it pinned (enforcement
+# outlives the daemon: without the unload it would stay attached)
 og_stop() {
 	[ -n "$TIMEOUT_PID" ] || return 0
 	[ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null
 	wait "$TIMEOUT_PID" 2>/dev/null
 	TIMEOUT_PID=""
 	DAEMON_PID=""
+	"$OPTGUARD" unload --pin-dir "$(og_pin_dir)" > /dev/null
 }
 
 # og_reload: SIGHUP, wait for the daemon's answer

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `optguard reload` and `optguard unload`: act on the daemon of a pin_dir
+ * (found through its lock file, state.h) from another shell.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "log.h"
+#include "pins.h"
+#include "policy.h"
+#include "state.h"
+
+/* The pid of the daemon holding @pin_dir's lock, 0 when none runs, or -errno. */
+static int daemon_pid(const char *pin_dir)
+{
+	char state[600], lock[600], buf[32];
+	size_t n;
+	ssize_t r;
+	int fd, pid = 0;
+
+	state_paths(pin_dir, state, sizeof(state));
+	n = strlen(state);
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state);
+	fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);	/* nobody holds it */
+		return 0;
+	}
+	r = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (r > 0) {
+		buf[r] = '\0';
+		pid = atoi(buf);
+	}
+	return pid > 0 ? pid : -ESRCH;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static long long state_mtime(const char *pin_dir)
+{
+	char state[600];
+	struct stat st;
+
+	state_paths(pin_dir, state, sizeof(state));
+	return stat(state, &st) ? 0 : st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+static int parse_pin_dir(int argc, char **argv, const char *usage, const char **pin_dir,
+			 const char **policy)
+{
+	static const struct option lopts[] = {
+		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			*pin_dir = optarg;
+			break;
+		case 'p':
+			if (!policy)
+				goto bad;
+			*policy = optarg;
+			break;
+		case 'h':
+			fprintf(stdout, "%s", usage);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind == argc)
+		return 1;
+bad:
+	fprintf(stderr, "%s", usage);
+	return -2;
+}
+
+int cmd_reload(int argc, char **argv)
+{
+	const char *usage = "usage: optguard reload [--pin-dir DIR] [--policy FILE]\n";
+	const char *pin_dir = OG_DEFAULT_PIN_DIR, *policy = NULL;
+	struct og_policy *p = NULL;
+	struct og_diag diag = {};
+	long long before;
+	int pid, r, i;
+
+	r = parse_pin_dir(argc, argv, usage, &pin_dir, &policy);
+	if (r <= 0)
+		return r ? 2 : 0;
+	if (geteuid() != 0) {
+		log_warnx("reload: needs root");
+		return 1;
+	}
+	pid = daemon_pid(pin_dir);
+	if (pid <= 0) {
+		log_warnx("reload: no optguard daemon runs with pin_dir %s", pin_dir);
+		return 1;
+	}
+	/* the daemon would refuse a bad file too; say why here, where the admin is */
+	if (policy && policy_load(policy, &p, &diag)) {
+		diag_print(&diag);
+		diag_free(&diag);
+		log_warnx("reload: %s is not valid: the daemon keeps the policy in force", policy);
+		return 1;
+	}
+	policy_free(p);
+	diag_free(&diag);
+	before = state_mtime(pin_dir);
+	if (kill(pid, SIGHUP)) {
+		log_warn("reload: cannot signal pid %d", pid);
+		return 1;
+	}
+	for (i = 0; i < 100; i++) {
+		sleep_ms(50);
+		if (state_mtime(pin_dir) != before) {
+			printf("reloaded: daemon %d has a new policy in force\n", pid);
+			return 0;
+		}
+	}
+	log_warnx("reload: daemon %d kept its policy (the new one is invalid or needs a restart: "
+		  "see its log)", pid);
+	return 1;
+}
+
+int cmd_unload(int argc, char **argv)
+{
+	const char *usage = "usage: optguard unload [--pin-dir DIR]\n";
+	const char *pin_dir = OG_DEFAULT_PIN_DIR;
+	char state[600];
+	size_t n = 0;
+	int pid, r, i;
+
+	r = parse_pin_dir(argc, argv, usage, &pin_dir, NULL);
+	if (r <= 0)
+		return r ? 2 : 0;
+	if (geteuid() != 0) {
+		log_warnx("unload: needs root");
+		return 1;
+	}
+	pid = daemon_pid(pin_dir);
+	if (pid > 0) {
+		/* its link fds would keep the programs attached: stop it first */
+		if (kill(pid, SIGTERM) && errno != ESRCH) {
+			log_warn("unload: cannot stop daemon %d", pid);
+			return 1;
+		}
+		for (i = 0; i < 200 && daemon_pid(pin_dir) > 0; i++)
+			sleep_ms(50);
+		if (daemon_pid(pin_dir) > 0) {
+			log_warnx("unload: daemon %d did not stop", pid);
+			return 1;
+		}
+	}
+	r = pins_remove_all(pin_dir, &n);
+	state_paths(pin_dir, state, sizeof(state));
+	unlink(state);
+	if (r) {
+		log_warnx("unload: could not remove everything under %s", pin_dir);
+		return 1;
+	}
+	printf("unloaded: %zu link%s detached%s\n", n, n == 1 ? "" : "s",
+	       pid > 0 ? ", daemon stopped" : "");
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Enforcement that outlives the daemon (SPEC.md): each daemon pins its links
+ * and its counters in its own directory, pin_dir/d<PID>.  A new daemon
+ * attaches its programs next to the pinned ones (both run: calls are never
+ * unchecked), pins its own, and only then detaches and unpins the old ones.
+ * `optguard unload` removes everything.
+ */
+#ifndef OPTGUARD_PINS_H
+#define OPTGUARD_PINS_H
+
+#include <stddef.h>
+
+#include "loader.h"
+
+#define OG_MAX_OLD_LINKS 64
+
+struct og_old_pins {
+	struct bpf_link *links[OG_MAX_OLD_LINKS];
+	size_t nlinks;
+	char dirs[8][512];	/* pin_dir/dN directories of earlier daemons */
+	size_t ndirs;
+};
+
+/* Mount bpffs on /sys/fs/bpf when pin_dir is below it and nothing is mounted there. */
+int pins_bpffs(const char *pin_dir);
+/* Open the links earlier daemons pinned under @pin_dir (they stay attached). */
+int pins_open_old(const char *pin_dir, struct og_old_pins *old);
+/* Pin @b's links and counters in pin_dir/d<PID>; its path into @dir. */
+int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len);
+/* Detach the old links and remove their pins (after pins_save). */
+void pins_drop_old(struct og_old_pins *old);
+/* Close the old links' fds without touching their pins (they stay attached). */
+void pins_keep_old(struct og_old_pins *old);
+/* Remove every pin under @pin_dir, and the directory: the links detach.  Count in *n. */
+int pins_remove_all(const char *pin_dir, size_t *n);
+
+#endif
