@@ -113,6 +113,8 @@ og_stop() {
 	DAEMON_STATUS=0
 	wait "$DAEMON_PID" || DAEMON_STATUS=$?
 	DAEMON_PID=""
+	# enforcement outlives the daemon (pinned): remove it, as an admin would
+	"$OPTGUARD" unload > /dev/null 2>&1 || diag "optguard unload failed"
 }
 
 # wait_grep FILE ERE: until a line of FILE matches ERE (events are written
