@@ -190,6 +190,40 @@ static void put_value(struct out *o, int json, const struct og_event *e, __u64 n
 	}
 }
 
+/* RFC 3339, UTC, microseconds */
+static void format_ts(long long realtime_ns, char *ts, size_t len)
+{
+	time_t sec = realtime_ns / 1000000000LL;
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(ts, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (realtime_ns % 1000000000LL) / 1000);
+}
+
+int summary_format(enum og_log_kind kind, const char *rule, unsigned long long suppressed,
+		   unsigned long long dropped, long long realtime_ns, char *buf, size_t len)
+{
+	struct out o = { .buf = buf, .len = len };
+	char ts[64];
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	format_ts(realtime_ns, ts, sizeof(ts));
+	if (kind == OG_LOG_JSON) {
+		put(&o, "{\"ts\":\"%s\",\"event\":\"summary\",\"rule\":", ts);
+		put_json_str(&o, rule, strlen(rule));
+		put(&o, ",\"suppressed\":%llu,\"dropped\":%llu}", suppressed, dropped);
+	} else {
+		put(&o, "%s event=summary rule=", ts);
+		put_text_str(&o, rule, strlen(rule));
+		put(&o, " suppressed=%llu dropped=%llu", suppressed, dropped);
+	}
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
 int event_format(enum og_log_kind kind, const struct og_event *e, const struct og_event_names *n,
 		 char *buf, size_t len)
 {
@@ -198,16 +232,11 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 	char ts[64], fb[16], tb[16], lv[16];
 	const struct og_option *opt = option_by_number(e->level, e->optname);
 	const char *lname = level_name(e->level);
-	time_t sec = n->realtime_ns / 1000000000LL;
-	struct tm tm;
 
 	if (!len)
 		return -ENOSPC;
 	buf[0] = '\0';
-	gmtime_r(&sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (n->realtime_ns % 1000000000LL) / 1000);
+	format_ts(n->realtime_ns, ts, sizeof(ts));
 	if (!lname) {
 		snprintf(lv, sizeof(lv), "%d", e->level);
 		lname = lv;

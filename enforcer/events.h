@@ -23,6 +23,13 @@ struct og_event_names {
 int event_format(enum og_log_kind kind, const struct og_event *e, const struct og_event_names *n,
 		 char *buf, size_t len);
 
+/*
+ * The line that accounts for events a rule lost since the last one:
+ * suppressed by log_rate, or dropped because the ring buffer was full.
+ */
+int summary_format(enum og_log_kind kind, const char *rule, unsigned long long suppressed,
+		   unsigned long long dropped, long long realtime_ns, char *buf, size_t len);
+
 struct og_sink {
 	enum og_log_kind kind;
 	FILE *f;		/* json, text */

@@ -53,11 +53,14 @@ struct daemon {
 	struct og_old_pins old;		/* what an earlier daemon left pinned */
 	char pin_sub[512];		/* pin_dir/d<PID>: our pins */
 	bool pinned;			/* enforcement outlives us from here on */
+	struct og_counters *seen;	/* losses already reported, per rule id */
+	long long loss_check;		/* CLOCK_MONOTONIC of the last check */
+	int cur_gen;			/* the generation in force */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	struct cg_entry cg[CG_CACHE];
 	unsigned int cg_next;
-	char line[4096];
+	char line[16384];
 };
 
 static void on_signal(int sig)
@@ -102,10 +105,53 @@ static int handle_event(void *ctx, void *data, size_t size)
 	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] : "(unknown)";
 	n.cgroup = cg_lookup(d, e->cgid);
 	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
-	event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
-		     sizeof(d->line));
+	if (event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
+			 sizeof(d->line)) < 0) {
+		/* a cgroup path that escapes too long: the line keeps its id, never a cut line */
+		n.cgroup = NULL;
+		event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n,
+			     d->line, sizeof(d->line));
+	}
 	sink_write(&d->sink, d->line);
 	return 0;
+}
+
+/*
+ * A summary line per rule that lost events since the last check (log_rate,
+ * or a full ring buffer): nothing is dropped silently.  At most once a
+ * second while events flow, and when the daemon stops.
+ */
+static void report_losses(struct daemon *d, bool now)
+{
+	long long t = clock_ns(CLOCK_MONOTONIC);
+	struct og_counters *c;
+	size_t i, n;
+
+	if (!now && t - d->loss_check < 1000000000LL)
+		return;
+	d->loss_check = t;
+	n = d->bpf.id_cap;
+	if (!d->seen && !(d->seen = calloc(n, sizeof(*d->seen))))
+		return;
+	c = calloc(n, sizeof(*c));
+	if (!c || og_bpf_counters(&d->bpf, c, n)) {
+		free(c);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned long long sup = c[i].suppressed - d->seen[i].suppressed;
+		unsigned long long drop = c[i].dropped - d->seen[i].dropped;
+		int gen = d->cur_gen;
+
+		if (!sup && !drop)
+			continue;
+		summary_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
+			       i < d->nnames[gen] ? d->names[gen][i] : "(unknown)", sup, drop,
+			       clock_ns(CLOCK_REALTIME), d->line, sizeof(d->line));
+		sink_write(&d->sink, d->line);
+		d->seen[i] = c[i];
+	}
+	free(c);
 }
 
 static void names_free(char **names, size_t n)
@@ -284,6 +330,7 @@ static int install(struct daemon *d, const struct og_policy *p)
 	names_free(d->names[gen], d->nnames[gen]);
 	d->names[gen] = names;
 	d->nnames[gen] = nnames;
+	d->cur_gen = gen;
 	return 0;
 }
 
@@ -526,6 +573,7 @@ int cmd_run(int argc, char **argv)
 	while (!got_quit) {
 		int n = og_bpf_events_wait(&d->bpf, d->rb, &idle);
 
+		report_losses(d, false);
 		sink_flush(&d->sink);
 		if (n < 0 && n != -EINTR) {
 			log_warnx("event ring buffer: %s", strerror(-n));
@@ -544,8 +592,11 @@ out:
 		ring_buffer__free(d->rb);
 	}
 	if (d->bpf.skel) {
-		if (d->bpf.link)
+		if (d->bpf.link) {
+			report_losses(d, true);
+			sink_flush(&d->sink);
 			summary(d);
+		}
 		og_bpf_close(&d->bpf);
 	}
 	sink_close(&d->sink);
@@ -559,6 +610,7 @@ out:
 		names_free(d->names[c], d->nnames[c]);
 	policy_free(d->pol);
 	free(d->probe);
+	free(d->seen);
 	free(d);
 	return ret;
 }
