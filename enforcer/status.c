@@ -19,6 +19,7 @@
 
 #include "cmds.h"
 #include "log.h"
+#include "prometheus.h"
 #include "state.h"
 #include "../bpf/optguard.h"
 
@@ -101,29 +102,99 @@ static int daemon_alive(const char *state_path)
 	return alive;
 }
 
+/* The counters of every rule, summed over the CPUs */
+static int sum_counters(int fd, const struct kv_list *l, struct og_prom_rule *r)
+{
+	struct og_counters *per;
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u32 id;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	for (id = 0; id < l->nrules; id++) {
+		struct og_counters *s = &r[id].c;
+
+		r[id].name = l->rules[id];
+		memset(s, 0, sizeof(*s));
+		if (bpf_map_lookup_elem(fd, &id, per))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			s->decisions += per[c].decisions;
+			s->events += per[c].events;
+			s->suppressed += per[c].suppressed;
+			s->dropped += per[c].dropped;
+			s->connections += per[c].connections;
+			s->retransmits += per[c].retransmits;
+			s->rtos += per[c].rtos;
+			s->closes += per[c].closes;
+			s->lifetime_ns += per[c].lifetime_ns;
+		}
+	}
+	free(per);
+	return 0;
+}
+
+/* `status --prometheus FILE`: the counters for node_exporter's textfile collector */
+static int status_prometheus(const char *path, const struct kv_list *l, int alive)
+{
+	struct og_prom_info info = {
+		.mode = get(l, "mode"),
+		.default_action = get(l, "default"),
+		.hooks = get(l, "hooks"),
+		.policy = get(l, "policy"),
+		.sha256 = get(l, "sha256"),
+		.daemon = alive,
+		.lsm = !strcmp(get(l, "lsm"), "active"),
+	};
+	struct og_prom_rule *r;
+	int fd, ret;
+
+	fd = bpf_obj_get(get(l, "counters"));
+	if (fd < 0) {
+		log_warn("status: cannot open the pinned counters %s", get(l, "counters"));
+		return 1;
+	}
+	r = calloc(l->nrules ? l->nrules : 1, sizeof(*r));
+	ret = r ? sum_counters(fd, l, r) : -ENOMEM;
+	if (ret)
+		log_warnx("status: cannot read the counters: %s", strerror(-ret));
+	else
+		ret = prom_write(path, &info, r, l->nrules);
+	free(r);
+	close(fd);
+	return ret ? 1 : 0;
+}
+
 static void usage_status(void)
 {
-	fprintf(stderr, "usage: optguard status [--pin-dir DIR]\n");
+	fprintf(stderr, "usage: optguard status [--pin-dir DIR] [--prometheus FILE]\n");
 }
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "prometheus", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *pin_dir = OG_DEFAULT_PIN_DIR;
+	const char *pin_dir = OG_DEFAULT_PIN_DIR, *prom = NULL;
 	char state[600], pin[600];
 	struct kv_list l = {};
 	struct og_counters *per, t = {};
 	int c, fd, ncpu, alive, ret = 1;
 	__u32 id;
 
-	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			pin_dir = optarg;
+			break;
+		case 'p':
+			prom = optarg;
 			break;
 		case 'h':
 			usage_status();
@@ -155,6 +226,11 @@ int cmd_status(int argc, char **argv)
 			  pin_dir);
 		free_state(&l);
 		return 1;
+	}
+	if (prom) {
+		ret = status_prometheus(prom, &l, alive);
+		free_state(&l);
+		return ret;
 	}
 	if (alive)
 		printf("daemon:   pid %s, policy loaded %s\n", get(&l, "pid"), get(&l, "loaded"));

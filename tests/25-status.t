@@ -54,6 +54,67 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPTGUARD" status --pi
 is "$?" "1" "status as non-root exits 1"
 like "$out" "status: needs root" "... with a clear message"
 
+# --prometheus FILE: the counters for node_exporter's textfile collector
+mkdir "$T/prom"
+out=$("$OPTGUARD" status --pin-dir "$pin" --prometheus "$T/prom/optguard.prom")
+ok $? "status --prometheus exits 0"
+is "$out" "" "... and prints nothing on stdout"
+is "$(ls -A "$T/prom")" "optguard.prom" "... and leaves no temporary file beside it"
+is "$(stat -c %a "$T/prom/optguard.prom")" "644" "... readable by node_exporter's user (0644)"
+prom=$(cat "$T/prom/optguard.prom")
+# every line parses: HELP/TYPE, or a sample whose family was typed before it
+out=$(python3 - "$T/prom/optguard.prom" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+sample = re.compile(r"(%s)(?:\{(?:%s)(?:,%s)*\})? (-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)$"
+                    % (name, label, label))
+typed, errs = {}, []
+if not text.endswith("\n"):
+    errs.append("no newline at the end")
+for n, line in enumerate(text.split("\n")[:-1], 1):
+    m = re.match(r"# (HELP|TYPE) (%s) (.+)$" % name, line)
+    if m:
+        if m.group(1) == "TYPE":
+            if m.group(2) in typed or m.group(3) not in ("counter", "gauge"):
+                errs.append("line %d: TYPE again or unknown: %s" % (n, line))
+            typed[m.group(2)] = m.group(3)
+        continue
+    m = sample.match(line)
+    if not m:
+        errs.append("line %d does not parse: %r" % (n, line))
+    elif m.group(1) not in typed:
+        errs.append("line %d: no TYPE before %s" % (n, m.group(1)))
+    elif typed[m.group(1)] == "counter" and not m.group(1).endswith("_total"):
+        errs.append("line %d: a counter not named *_total" % n)
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+    fams = list(text_string_to_metric_families(text))
+    print("# prometheus_client parsed %d families" % len(fams))
+except ImportError:
+    pass
+except Exception as e:
+    errs.append("prometheus_client: %s" % e)
+print("\n".join(errs) if errs else "ok")
+PY
+)
+is "$(printf '%s\n' "$out" | grep -v '^#')" "ok" "every line of the textfile parses (exposition format)"
+like "$prom" 'optguard_rule_decisions_total\{rule="no-mark"\} 2' \
+	"textfile: no-mark decided 2 calls"
+like "$prom" 'optguard_rule_decisions_total\{rule="sndbuf"\} 2' "textfile: sndbuf decided 2 calls"
+like "$prom" 'optguard_rule_events_total\{rule="no-mark"\} 0' \
+	"textfile: no events (log = none)"
+like "$prom" "# TYPE optguard_rule_decisions_total counter" "textfile: the counters are typed"
+like "$prom" "optguard_info\{mode=\"enforce\",default=\"allow\",hooks=\"[^\"]+\",policy=\"$T/p.ini\",policy_sha256=\"$(sha256sum < "$T/p.ini" | cut -d' ' -f1)\"\} 1" \
+	"textfile: optguard_info names mode, hooks, policy and its sha256"
+like "$prom" "optguard_daemon_running 1" "textfile: the daemon runs"
+is "$("$OPTGUARD" status --pin-dir "$pin" --prometheus - | grep -c '^optguard_rule_decisions_total')" \
+	"3" "--prometheus - writes to stdout, one sample per rule and (default)"
+out=$("$OPTGUARD" status --pin-dir "$pin" --prometheus "$T/nodir/x.prom" 2>&1)
+is "$?" "1" "--prometheus into a missing directory exits 1"
+like "$out" "status: cannot create a temporary file for $T/nodir/x.prom" "... and says why"
+
 og_stop
 out=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 is "$?" "1" "status after the daemon stopped exits 1"
