@@ -148,6 +148,11 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			 "'bpf' is not among the kernel's active LSMs (%s): boot with lsm=%s,bpf",
 			 lsms, lsms);
 		want_lsm = false;
+	} else if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_LSM, NULL) <= 0) {
+		/* a trivial LSM program is refused: do not load the whole object to learn it */
+		snprintf(b->lsm_reason, sizeof(b->lsm_reason),
+			 "the kernel refuses BPF LSM programs (BPF_PROG_TYPE_LSM)");
+		want_lsm = false;
 	}
 	if (want_lsm && lim->force_create) {
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);

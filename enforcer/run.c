@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -562,6 +563,8 @@ int cmd_run(int argc, char **argv)
 	if (write_state(d))
 		goto out;
 	/* everything privileged is done: what follows needs no capability */
+	/* give back what loading took (vmlinux BTF, verifier logs): P7's RSS */
+	malloc_trim(0);
 	if (privs_drop())
 		goto out;
 	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s",
