@@ -165,6 +165,26 @@ static __always_inline struct og_rule *find_rule(__u32 gen, __u32 slot, __u32 si
 	return NULL;
 }
 
+/* The rule that decides (level, optname) for the caller in generation @gen, or NULL. */
+static __always_inline struct og_rule *lookup_rule(__u32 gen, const struct og_gen_config *cfg,
+						   int level, int optname)
+{
+	int s = find_slot(cfg, level, optname);
+	__u32 slot, si;
+
+	if (s < 0)
+		return NULL;
+	slot = s;
+	/* keep clang from folding the check into the signed value */
+	asm volatile("" : "+r"(slot));
+	if (slot >= OG_NSLOTS)
+		return NULL;
+	si = og_slot_info[gen][slot];	/* a call whose option has no rule stops here */
+	if (!(si & OG_SI_RULES))
+		return NULL;
+	return find_rule(gen, slot, si);
+}
+
 /*
  * Count a decision and log it (rate limited, drops counted).  @call holds
  * what the hook knows of the call.  @who is NULL where the current task made

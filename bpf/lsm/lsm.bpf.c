@@ -20,8 +20,7 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 	struct og_call call;
 	struct og_rule *r;
 	struct sock *sk;
-	__u32 si, slot, id, err;
-	int s;
+	__u32 id, err;
 
 	if (ret) {
 		/* an earlier LSM program denied: pass its errno on */
@@ -35,18 +34,7 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 	if (bpf_current_task_under_cgroup(&og_root_cgroup, 0) != 1)
 		return 0;	/* allow: the caller is outside the policy's cgroup */
 
-	s = find_slot(cfg, level, optname);
-	if (s < 0)
-		goto no_rule;
-	slot = s;
-	/* keep clang from folding the check into the signed value */
-	asm volatile("" : "+r"(slot));
-	if (slot >= OG_NSLOTS)
-		goto no_rule;
-	si = og_slot_info[gen][slot];
-	if (!(si & OG_SI_RULES))
-		goto no_rule;
-	r = find_rule(gen, slot, si);
+	r = lookup_rule(gen, cfg, level, optname);
 	if (!r)
 		goto no_rule;
 	if (r->action != OG_ACT_DENY || r->nexcept)

@@ -125,21 +125,10 @@ int og_setsockopt(struct bpf_sockopt *ctx)
 	struct og_val req = {}, eff = {};
 	struct og_call call;
 	struct og_rule *r;
-	int slot, width, verdict;
-	__u32 si, err, uslot;
+	int width, verdict;
+	__u32 err;
 
-	slot = find_slot(cfg, level, optname);
-	if (slot < 0)
-		goto no_rule;
-	uslot = slot;
-	/* keep clang from folding the check into the signed value */
-	asm volatile("" : "+r"(uslot));
-	if (uslot >= OG_NSLOTS)
-		goto no_rule;
-	si = og_slot_info[gen][uslot];
-	if (!(si & OG_SI_RULES))
-		goto no_rule;
-	r = find_rule(gen, uslot, si);
+	r = lookup_rule(gen, cfg, level, optname);
 	if (!r)
 		goto no_rule;
 	/* a value-blind deny is the LSM hook's, which saw the call first and logged it */
