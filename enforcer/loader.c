@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "loader.h"
 #include "log.h"
 #include "optguard.skel.h"
@@ -433,35 +434,11 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
 {
-	int fd = bpf_map__fd(b->skel->maps.og_counters);
-	int ncpu = libbpf_num_possible_cpus();
-	struct og_counters *per;
-	__u32 id;
-	int c;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	per = calloc(ncpu, sizeof(*per));
-	if (!per)
-		return -ENOMEM;
-	for (id = 0; id < n && id < b->id_cap; id++) {
-		memset(&out[id], 0, sizeof(out[id]));
-		if (bpf_map_lookup_elem(fd, &id, per))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			out[id].decisions += per[c].decisions;
-			out[id].events += per[c].events;
-			out[id].dropped += per[c].dropped;
-			out[id].suppressed += per[c].suppressed;
-			out[id].connections += per[c].connections;
-			out[id].retransmits += per[c].retransmits;
-			out[id].rtos += per[c].rtos;
-			out[id].closes += per[c].closes;
-			out[id].lifetime_ns += per[c].lifetime_ns;
-		}
+	if (n > b->id_cap) {
+		memset(out + b->id_cap, 0, (n - b->id_cap) * sizeof(*out));
+		n = b->id_cap;
 	}
-	free(per);
-	return 0;
+	return counters_read(bpf_map__fd(b->skel->maps.og_counters), out, n);
 }
 
 int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle)

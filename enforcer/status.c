@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmds.h"
+#include "counters.h"
 #include "log.h"
 #include "prometheus.h"
 #include "state.h"
@@ -105,36 +106,19 @@ static int daemon_alive(const char *state_path)
 /* The counters of every rule, summed over the CPUs */
 static int sum_counters(int fd, const struct kv_list *l, struct og_prom_rule *r)
 {
-	struct og_counters *per;
-	int ncpu = libbpf_num_possible_cpus(), c;
-	__u32 id;
+	struct og_counters *c = calloc(l->nrules ? l->nrules : 1, sizeof(*c));
+	size_t id;
+	int ret;
 
-	if (ncpu <= 0)
-		return -EINVAL;
-	per = calloc(ncpu, sizeof(*per));
-	if (!per)
+	if (!c)
 		return -ENOMEM;
-	for (id = 0; id < l->nrules; id++) {
-		struct og_counters *s = &r[id].c;
-
+	ret = counters_read(fd, c, l->nrules);
+	for (id = 0; id < l->nrules && !ret; id++) {
 		r[id].name = l->rules[id];
-		memset(s, 0, sizeof(*s));
-		if (bpf_map_lookup_elem(fd, &id, per))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			s->decisions += per[c].decisions;
-			s->events += per[c].events;
-			s->suppressed += per[c].suppressed;
-			s->dropped += per[c].dropped;
-			s->connections += per[c].connections;
-			s->retransmits += per[c].retransmits;
-			s->rtos += per[c].rtos;
-			s->closes += per[c].closes;
-			s->lifetime_ns += per[c].lifetime_ns;
-		}
+		r[id].c = c[id];
 	}
-	free(per);
-	return 0;
+	free(c);
+	return ret;
 }
 
 /* `status --prometheus FILE`: the counters for node_exporter's textfile collector */
@@ -184,8 +168,9 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = OG_DEFAULT_PIN_DIR, *prom = NULL;
 	char state[600], pin[600];
 	struct kv_list l = {};
-	struct og_counters *per, t = {};
-	int c, fd, ncpu, alive, ret = 1;
+	struct og_counters t = {};
+	struct og_prom_rule *rules;
+	int c, fd, alive, ret = 1;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -248,39 +233,33 @@ int cmd_status(int argc, char **argv)
 	printf("errno:    %s\n", get(&l, "errno"));
 
 	fd = bpf_obj_get(pin);
-	ncpu = libbpf_num_possible_cpus();
-	if (fd < 0 || ncpu <= 0) {
+	if (fd < 0) {
 		log_warn("status: cannot open the pinned counters %s", pin);
 		goto out;
 	}
-	per = calloc(ncpu, sizeof(*per));
-	if (!per)
+	rules = calloc(l.nrules ? l.nrules : 1, sizeof(*rules));
+	if (!rules || sum_counters(fd, &l, rules)) {
+		log_warnx("status: cannot read the pinned counters %s", pin);
+		free(rules);
 		goto out_fd;
+	}
 	printf("\n%-32s %12s %12s %12s %12s\n", "RULE", "DECISIONS", "EVENTS", "SUPPRESSED",
 	       "DROPPED");
 	for (id = 0; id < l.nrules; id++) {
-		struct og_counters s = {};
+		const struct og_counters *s = &rules[id].c;
 
-		if (bpf_map_lookup_elem(fd, &id, per) == 0) {
-			for (c = 0; c < ncpu; c++) {
-				s.decisions += per[c].decisions;
-				s.events += per[c].events;
-				s.suppressed += per[c].suppressed;
-				s.dropped += per[c].dropped;
-			}
-		}
-		t.decisions += s.decisions;
-		t.events += s.events;
-		t.suppressed += s.suppressed;
-		t.dropped += s.dropped;
+		t.decisions += s->decisions;
+		t.events += s->events;
+		t.suppressed += s->suppressed;
+		t.dropped += s->dropped;
 		printf("%-32s %12llu %12llu %12llu %12llu\n", l.rules[id],
-		       (unsigned long long)s.decisions, (unsigned long long)s.events,
-		       (unsigned long long)s.suppressed, (unsigned long long)s.dropped);
+		       (unsigned long long)s->decisions, (unsigned long long)s->events,
+		       (unsigned long long)s->suppressed, (unsigned long long)s->dropped);
 	}
 	printf("%-32s %12llu %12llu %12llu %12llu\n", "total", (unsigned long long)t.decisions,
 	       (unsigned long long)t.events, (unsigned long long)t.suppressed,
 	       (unsigned long long)t.dropped);
-	free(per);
+	free(rules);
 	ret = 0;
 out_fd:
 	if (fd >= 0)
