@@ -276,6 +276,66 @@ static int clear_gen(int fd, __u32 gen)
 	return ret;
 }
 
+/*
+ * Put @n keys (given without the generation bit) and their values into
+ * generation @gen of map @fd, and remember the keys in *@kept (for the next
+ * clear of that generation).  Batched (one syscall per 4096 keys, P6) where
+ * the kernel has BPF_MAP_UPDATE_BATCH, one by one otherwise.
+ */
+static int fill_gen(int fd, const struct og_rule_key *keys, const void *vals, size_t vsize,
+		    size_t n, __u32 gen, struct og_rule_key **kept, size_t *nkept)
+{
+	struct og_rule_key *k = malloc((n ? n : 1) * sizeof(*k));
+	size_t i, done = 0;
+	int ret = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		k[i] = keys[i];
+		k[i].slot |= gen << 31;
+	}
+	while (done < n) {
+		__u32 count = n - done > 4096 ? 4096 : n - done;
+
+		if (bpf_map_update_batch(fd, k + done, (const char *)vals + done * vsize, &count,
+					 NULL))
+			break;	/* EINVAL on kernels without batch ops for this map: below */
+		done += count;
+	}
+	for (i = done; i < n; i++) {
+		if (bpf_map_update_elem(fd, &k[i], (const char *)vals + i * vsize, BPF_ANY)) {
+			ret = -errno;
+			break;
+		}
+	}
+	free(*kept);
+	*kept = k;
+	*nkept = ret ? i : n;
+	return ret;
+}
+
+/* Empty generation @gen of map @fd: by the keys fill_gen() kept, else by a walk. */
+static int empty_gen(int fd, __u32 gen, struct og_rule_key **kept, size_t *nkept)
+{
+	__u32 count;
+	size_t i;
+
+	if (!*kept)
+		return clear_gen(fd, gen);
+	count = *nkept;
+	if (count && bpf_map_delete_batch(fd, *kept, &count, NULL)) {
+		/* no batch delete here (or a key already gone): one by one */
+		for (i = 0; i < *nkept; i++)
+			if (bpf_map_delete_elem(fd, &(*kept)[i]) && errno != ENOENT)
+				return -errno;
+	}
+	free(*kept);
+	*kept = NULL;
+	*nkept = 0;
+	return 0;
+}
+
 int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 {
 	struct optguard_bpf *s = b->skel;
@@ -293,20 +353,16 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 			  b->key_cap / 2, b->id_cap);
 		return -E2BIG;
 	}
-	ret = clear_gen(rules_fd, idle);
+	ret = empty_gen(rules_fd, idle, &b->kept[0][idle], &b->nkept[0][idle]);
 	if (ret) {
 		log_warnx("bpf: cannot clear the idle generation: %s", strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < enc->nkeys; i++) {
-		struct og_rule_key k = enc->keys[i];
-
-		k.slot |= idle << 31;
-		if (bpf_map_update_elem(rules_fd, &k, &enc->vals[i], BPF_ANY)) {
-			ret = -errno;
-			log_warn("bpf: cannot add rule key %zu", i);
-			return ret;
-		}
+	ret = fill_gen(rules_fd, enc->keys, enc->vals, sizeof(*enc->vals), enc->nkeys, idle,
+		       &b->kept[0][idle], &b->nkept[0][idle]);
+	if (ret) {
+		log_warnx("bpf: cannot add the rules: %s", strerror(-ret));
+		return ret;
 	}
 	/* other slots are shared by both generations: only ever added */
 	for (i = 0; i < enc->nother; i++) {
@@ -323,20 +379,16 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 		return -E2BIG;
 	}
 	/* the force keys follow the same generation: filled while idle, live with the flip */
-	ret = clear_gen(force_fd, idle);
+	ret = empty_gen(force_fd, idle, &b->kept[1][idle], &b->nkept[1][idle]);
 	if (ret) {
 		log_warnx("bpf: cannot clear the idle generation of og_force: %s", strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < enc->nfkeys; i++) {
-		struct og_rule_key k = enc->fkeys[i];
-
-		k.slot |= idle << 31;
-		if (bpf_map_update_elem(force_fd, &k, &enc->fsets[i], BPF_ANY)) {
-			ret = -errno;
-			log_warn("bpf: cannot add force key %zu", i);
-			return ret;
-		}
+	ret = fill_gen(force_fd, enc->fkeys, enc->fsets, sizeof(*enc->fsets), enc->nfkeys, idle,
+		       &b->kept[1][idle], &b->nkept[1][idle]);
+	if (ret) {
+		log_warnx("bpf: cannot add the force keys: %s", strerror(-ret));
+		return ret;
 	}
 	s->bss->og_force_info[idle] = enc->force_info;
 	memcpy(s->bss->og_slot_info[idle], enc->slot_info, sizeof(enc->slot_info));
@@ -476,6 +528,11 @@ int og_bpf_events_fd(struct og_bpf *b)
 
 void og_bpf_close(struct og_bpf *b)
 {
+	int m, g;
+
+	for (m = 0; m < 2; m++)
+		for (g = 0; g < OG_NGENS; g++)
+			free(b->kept[m][g]);
 	int i;
 
 	for (i = 0; i < 5; i++)

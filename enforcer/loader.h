@@ -29,6 +29,9 @@ struct og_bpf {
 	bool create_loaded;	/* lsm_cgroup/socket_post_create loaded */
 	char force_reason[320];	/* why not */
 	char create_reason[320];
+	/* the keys each generation of og_rules [0] and og_force [1] holds */
+	struct og_rule_key *kept[2][OG_NGENS];
+	size_t nkept[2][OG_NGENS];
 };
 
 struct og_bpf_limits {

@@ -347,10 +347,12 @@ static int write_state(struct daemon *d)
 /* SIGHUP: a new policy replaces the old in one step, or the old stays. */
 static void reload(struct daemon *d)
 {
+	long long t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	struct og_policy *p;
 
 	sink_reopen(&d->sink);
 	p = load_policy(d);
+	t1 = clock_ns(CLOCK_MONOTONIC);
 	if (!p) {
 		log_warnx("reload: %s is not valid: the policy in force stays", d->policy_path);
 		return;
@@ -373,6 +375,8 @@ static void reload(struct daemon *d)
 	write_state(d);
 	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
 		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
+	log_debug("reload: parse %lld ms, encode and install %lld ms",
+		  (t1 - t0) / 1000000, (clock_ns(CLOCK_MONOTONIC) - t1) / 1000000);
 }
 
 static void summary(struct daemon *d)
