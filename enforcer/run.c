@@ -24,6 +24,7 @@
 #include "events.h"
 #include "loader.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "pins.h"
 #include "privs.h"
@@ -576,6 +577,14 @@ int cmd_run(int argc, char **argv)
 		 action_name(d->pol->default_action), d->pol->cgroup,
 		 d->bpf.lsm_active ? "lsm/socket_setsockopt and cgroup/setsockopt" :
 				     "cgroup/setsockopt only");
+	{
+		char st[256];
+
+		snprintf(st, sizeof(st), "enforcing %s (%zu rules, %s)", d->policy_path,
+			 d->pol->nrules, d->bpf.lsm_active ? "LSM and cgroup hooks" :
+							     "cgroup-only");
+		notify_ready(st);	/* systemd Type=notify; nothing without NOTIFY_SOCKET */
+	}
 
 	while (!got_quit) {
 		int n = og_bpf_events_wait(&d->bpf, d->rb, &idle);
