@@ -21,6 +21,9 @@ PREFIX ?= $(prefix)
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share/optguard
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS ?= -O2 -g
@@ -90,6 +93,14 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# DATADIR is compiled in (policy_default_path()): a file that changes only when it does, so
+# that `make install PREFIX=/usr` after a plain `make` installs a binary that looks in
+# /usr/share/optguard, not in /usr/local/share/optguard.  DESTDIR is never compiled in.
+$(OUTPUT)/datadir: FORCE | $(OUTPUT)
+	$(Q)echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+
+$(OUTPUT)/enforcer/commands.o: $(OUTPUT)/datadir
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -187,12 +198,30 @@ fuzz: $(FUZZ_BINS) $(FUZZ_OUT)/seeds
 
 FORCE:
 
-install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/optguard
-	install -D -m 0644 policy/default.ini $(DESTDIR)$(DATADIR)/default.ini
+# `make install DESTDIR=/tmp/pkg PREFIX=/usr`: the unit's ExecStart= names $(SBINDIR), the
+# installed path (without DESTDIR).
+INSTALLED := $(SBINDIR)/optguard $(DATADIR)/default.ini $(MANDIR)/man8/optguard.8 \
+	$(MANDIR)/man5/optguard.ini.5 $(UNITDIR)/optguard.service $(BASHCOMPDIR)/optguard
 
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/optguard
+	$(Q)install -D -m 0644 policy/default.ini $(DESTDIR)$(DATADIR)/default.ini
+	$(Q)install -D -m 0644 docs/optguard.8 $(DESTDIR)$(MANDIR)/man8/optguard.8
+	$(Q)install -D -m 0644 docs/optguard.ini.5 $(DESTDIR)$(MANDIR)/man5/optguard.ini.5
+	$(Q)install -D -m 0644 docs/optguard.bash $(DESTDIR)$(BASHCOMPDIR)/optguard
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/optguard.service.in \
+		> $(DESTDIR)$(UNITDIR)/optguard.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/optguard.service.tmp
+	$(Q)mv $(DESTDIR)$(UNITDIR)/optguard.service.tmp $(DESTDIR)$(UNITDIR)/optguard.service
+
+# Removes what install wrote, and the data directory if nothing else is in it; never
+# /etc/optguard (the administrator's policy) nor what the daemon pinned.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/optguard $(DESTDIR)$(DATADIR)/default.ini
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	$(call msg,CLEAN)
