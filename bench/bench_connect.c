@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * BENCH.md P4: the loopback TCP connect + accept + close rate with three
+ * options forced at connect and established, as ratios measured in one run.
+ * The programs are attached in turn to a child cgroup this process moves
+ * into (A B C A B C ...); both ends of every connection are made in it, so
+ * both carry a plan.  Each round times ROUND_CONNS connections on a fresh
+ * listener; a figure is the median of the rounds.  Absolute figures are
+ * printed for context only.
+ *
+ *   A  optguard's force programs (sock_create, connect4/6, sockops) and its
+ *      cgroup/setsockopt program, SO_MARK, TCP_CONGESTION=reno and
+ *      SO_KEEPALIVE forced at connect and established, log = json with the
+ *      default log_rate, events drained by a thread as the daemon does
+ *   B  no program
+ *   C  the same programs, with the same rules scoped to a cgroup the bench
+ *      is not in: the price an unmarked socket pays
+ *
+ * P4 is A/B of the rates (target >= 0.90); C/B is reported beside it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "encode.h"
+#include "loader.h"
+#include "log.h"
+#include "policy.h"
+#include "optguard.skel.h"
+
+#define ROUNDS		9
+#define ROUND_CONNS	4000
+#define NPROGS		5
+#define NRULES		3	/* rule ids 1..3: mark, cc, ka */
+
+static char cg_dir[4096], cg_orig[4096], cg_never[4200];
+static int cg_fd = -1;
+static volatile int stop_consumer;
+static unsigned long long consumed;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long long median(long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ll);
+	return v[n / 2];
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, s, strlen(s)) < 0)
+		die(path);
+	close(fd);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exit(130);	/* atexit: leave and remove the cgroups; the links die with us */
+}
+
+static void cg_leave(void)
+{
+	char procs[4200];
+
+	if (cg_fd < 0)
+		return;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_orig);
+	write_file(procs, "0");
+	close(cg_fd);
+	cg_fd = -1;
+	if (rmdir(cg_never))
+		fprintf(stderr, "bench: rmdir %s: %s\n", cg_never, strerror(errno));
+	if (rmdir(cg_dir))
+		fprintf(stderr, "bench: rmdir %s: %s\n", cg_dir, strerror(errno));
+}
+
+/* A child cgroup for this process (never the root), and an empty one below it for C. */
+static void cg_enter(void)
+{
+	char mnt[4096], procs[4200];
+
+	if (cg2_mount(mnt, sizeof(mnt)) || cg_of_pid(0, cg_orig, sizeof(cg_orig))) {
+		fprintf(stderr, "bench: no cgroup2 mount\n");
+		exit(1);
+	}
+	snprintf(cg_dir, sizeof(cg_dir), "%.4000s/optguard-bench-connect-%d", mnt, getpid());
+	if (mkdir(cg_dir, 0755))
+		die(cg_dir);
+	snprintf(cg_never, sizeof(cg_never), "%s/never", cg_dir);
+	if (mkdir(cg_never, 0755)) {
+		rmdir(cg_dir);
+		die(cg_never);
+	}
+	cg_fd = open(cg_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		die(cg_dir);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_dir);
+	write_file(procs, "0");
+	atexit(cg_leave);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	if (size >= sizeof(struct og_event))
+		consumed++;
+	return 0;
+}
+
+/*
+ * Drain both ring buffers in a thread, every OG_POLL_MS as the daemon does
+ * while events flow (it never sleeps here: C writes no events at all).
+ */
+static void *consumer(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	while (!stop_consumer)
+		ring_buffer__poll(rb, OG_POLL_MS);
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
+/* Load optguard with the policy text @ini (its cgroup is ours). */
+static void load_optguard(struct og_bpf *b, const char *ini, size_t len)
+{
+	struct og_bpf_limits lim = { .ringbuf_bytes = 16u << 20, .lsm = OG_LSM_OFF };
+	struct og_policy *p = NULL;
+	struct og_diag d = {};
+	struct og_encoding enc;
+	size_t i;
+
+	if (policy_load_buffer("bench.ini", ini, len, &p, &d)) {
+		for (i = 0; i < d.nmsgs; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		exit(1);
+	}
+	diag_free(&d);
+	if (policy_encode(p, &enc))
+		exit(1);
+	lim.max_keys = enc.nkeys > enc.nfkeys ? enc.nkeys : enc.nfkeys;
+	lim.max_ids = enc.nids;
+	if (og_bpf_load(b, &lim) || og_bpf_install(b, &enc) < 0)
+		exit(1);
+	if (!b->force_loaded) {
+		fprintf(stderr, "bench: the kernel refused the force programs: %s\n",
+			b->force_reason);
+		exit(77);
+	}
+	encoding_free(&enc);
+	policy_free(p);
+}
+
+static void progs_of(struct og_bpf *b, struct bpf_program **p)
+{
+	p[0] = b->skel->progs.og_sock_create;
+	p[1] = b->skel->progs.og_connect4;
+	p[2] = b->skel->progs.og_connect6;
+	p[3] = b->skel->progs.og_sockops;
+	p[4] = b->skel->progs.og_setsockopt;
+}
+
+/* Attach the @progs (NULL: none) to our cgroup, or detach them (@links set). */
+static void attach(struct bpf_program **progs, struct bpf_link **links)
+{
+	int i;
+
+	for (i = 0; progs && i < NPROGS; i++) {
+		links[i] = bpf_program__attach_cgroup(progs[i], cg_fd);
+		if (!links[i])
+			die("attach");
+	}
+}
+
+static void detach(struct bpf_link **links)
+{
+	int i;
+
+	for (i = 0; i < NPROGS; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+static int listener(struct sockaddr_in *sa)
+{
+	socklen_t sl = sizeof(*sa);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)sa, sl) || listen(l, 128) ||
+	    getsockname(l, (struct sockaddr *)sa, &sl))
+		die("listener");
+	return l;
+}
+
+/*
+ * One connection: connect, accept, close.  The accepted side closes first,
+ * so the TIME_WAIT sockets are the server's (a later SYN of the same ports
+ * takes one over) and the client's ephemeral ports never run out.  @check:
+ * return the client's mark and congestion control in @mark and @cc.
+ */
+static void one_conn(int l, const struct sockaddr_in *sa, int *mark, char *cc)
+{
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), a;
+	socklen_t len;
+
+	if (c < 0 || connect(c, (const struct sockaddr *)sa, sizeof(*sa)))
+		die("connect");
+	a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (a < 0)
+		die("accept");
+	if (mark) {
+		len = sizeof(*mark);
+		if (getsockopt(c, SOL_SOCKET, SO_MARK, mark, &len))
+			die("getsockopt SO_MARK");
+		len = 16;
+		if (getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, &len))
+			die("getsockopt TCP_CONGESTION");
+	}
+	close(a);
+	close(c);
+}
+
+/* ns per connection over ROUND_CONNS connections on a fresh listener */
+static long long time_conns(void)
+{
+	struct sockaddr_in sa;
+	int l = listener(&sa), i;
+	long long t0 = now_ns(), t;
+
+	for (i = 0; i < ROUND_CONNS; i++)
+		one_conn(l, &sa, NULL, NULL);
+	t = (now_ns() - t0) / ROUND_CONNS;
+	close(l);
+	return t;
+}
+
+/* The forced values arrived (A) or did not (C): a bench of a no-op proves nothing. */
+static void verify(const char *row, int want_mark, const char *want_cc)
+{
+	struct sockaddr_in sa;
+	int l = listener(&sa), mark = -1;
+	char cc[16] = "";
+
+	one_conn(l, &sa, &mark, cc);
+	close(l);
+	if (mark != want_mark || strcmp(cc, want_cc)) {
+		fprintf(stderr, "bench: row %s: the client has mark %d and %s, expected %d and %s\n",
+			row, mark, cc, want_mark, want_cc);
+		exit(1);
+	}
+}
+
+static const char *rules_fmt =
+	"[rule:mark]\n%soption = SO_MARK\naction = force\nvalue = 42\nat = connect, established\n"
+	"[rule:cc]\n%soption = TCP_CONGESTION\naction = force\nvalue = reno\n"
+	"at = connect, established\n"
+	"[rule:ka]\n%soption = SO_KEEPALIVE\naction = force\nvalue = on\n"
+	"at = connect, established\n";
+
+static int policy_text(char *buf, size_t len, bool never)
+{
+	const char *sc = never ? "scope = never\n" : "";
+	int n;
+
+	n = snprintf(buf, len, "[enforcer]\ncgroup = %s\nlog = json\n", cg_dir);
+	if (never)
+		n += snprintf(buf + n, len - n, "[scope:never]\ncgroup = %s\n", cg_never);
+	n += snprintf(buf + n, len - n, rules_fmt, sc, sc, sc);
+	return n;
+}
+
+static void print_counters(const char *row, struct og_bpf *b)
+{
+	static const char *names[NRULES + 1] = { "", "mark", "cc", "ka" };
+	struct og_counters c[NRULES + 1];
+	int i;
+
+	if (og_bpf_counters(b, c, NRULES + 1))
+		return;
+	for (i = 1; i <= NRULES; i++)
+		printf("    %s rule %-4s %8llu decisions %6llu events %8llu suppressed %llu dropped "
+		       "%8llu connections %8llu closes\n", row, names[i],
+		       (unsigned long long)c[i].decisions, (unsigned long long)c[i].events,
+		       (unsigned long long)c[i].suppressed, (unsigned long long)c[i].dropped,
+		       (unsigned long long)c[i].connections, (unsigned long long)c[i].closes);
+}
+
+int main(void)
+{
+	static struct og_bpf oga, ogc;
+	struct bpf_program *pa[NPROGS], *pc[NPROGS];
+	struct bpf_link *links[NPROGS] = {};
+	long long ta[ROUNDS], tb[ROUNDS], tc[ROUNDS], ma, mb, mc;
+	struct ring_buffer *rb;
+	char ini[4096], defcc[16] = "";
+	pthread_t th;
+	FILE *f;
+	int r, n;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench: needs root\n");
+		return 77;
+	}
+	log_init("bench", 0);
+	libbpf_set_print(NULL);
+	cg_enter();
+	f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "re");
+	if (!f || !fgets(defcc, sizeof(defcc), f))
+		die("tcp_congestion_control");
+	fclose(f);
+	defcc[strcspn(defcc, "\n")] = '\0';
+	printf("optguard connect benchmark: %d rounds x %d loopback TCP connect+accept+close, "
+	       "A B C interleaved, medians\n", ROUNDS, ROUND_CONNS);
+
+	n = policy_text(ini, sizeof(ini), false);
+	load_optguard(&oga, ini, n);
+	n = policy_text(ini, sizeof(ini), true);
+	load_optguard(&ogc, ini, n);
+	progs_of(&oga, pa);
+	progs_of(&ogc, pc);
+	rb = ring_buffer__new(og_bpf_events_fd(&oga), on_event, NULL, NULL);
+	if (!rb || ring_buffer__add(rb, og_bpf_events_fd(&ogc), on_event, NULL) ||
+	    pthread_create(&th, NULL, consumer, rb))
+		die("ring buffer");
+
+	time_conns();	/* warm up */
+	for (r = 0; r < ROUNDS; r++) {
+		attach(pa, links);
+		verify("A", 42, "reno");
+		ta[r] = time_conns();
+		detach(links);
+		tb[r] = time_conns();
+		attach(pc, links);
+		verify("C", 0, defcc);
+		tc[r] = time_conns();
+		detach(links);
+	}
+	stop_consumer = 1;
+	pthread_join(th, NULL);
+
+	ma = median(ta, ROUNDS);
+	mb = median(tb, ROUNDS);
+	mc = median(tc, ROUNDS);
+	printf("P4  %-56s A %6lld ns  B %6lld ns  A/B %.3f  (target >= 0.90)\n",
+	       "connect rate, 3 options forced at connect+established", ma, mb,
+	       (double)mb / (double)ma);
+	printf("P4C %-56s C %6lld ns  B %6lld ns  C/B %.3f  (report only)\n",
+	       "connect rate, the same rules scoped to another cgroup", mc, mb,
+	       (double)mb / (double)mc);
+	printf("    rates: A %.0f/s  B %.0f/s  C %.0f/s; %llu events consumed\n", 1e9 / ma,
+	       1e9 / mb, 1e9 / mc, consumed);
+	print_counters("A", &oga);
+	print_counters("C", &ogc);
+
+	ring_buffer__free(rb);
+	og_bpf_close(&oga);
+	og_bpf_close(&ogc);
+	return 0;
+}
