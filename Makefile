@@ -142,6 +142,7 @@ selftest: deps $(BIN)
 
 bench: deps $(BIN) $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
+	$(Q)OPTGUARD=$(CURDIR)/$(BIN) timeout 600 bench/daemon.sh
 
 # libFuzzer harnesses (fuzz/), ASan + UBSan.  The library sources they need are compiled
 # again with the fuzzer's flags into $(FUZZ_OUT), never mixed with the normal objects.
