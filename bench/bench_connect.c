@@ -17,6 +17,8 @@
  *      is not in: the price an unmarked socket pays
  *
  * P4 is A/B of the rates (target >= 0.90); C/B is reported beside it.
+ * OG_BENCH_PROG_STATS=1 also prints each program's mean run time (the
+ * kernel's bpf_stats, turned on for the run: it slows A and C a little).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
@@ -313,6 +316,25 @@ static int policy_text(char *buf, size_t len, bool never)
 	return n;
 }
 
+/* With OG_BENCH_PROG_STATS set: each program's runs and mean run time (bpf_stats). */
+static void print_prog_stats(const char *row, struct bpf_program **progs)
+{
+	int i;
+
+	for (i = 0; i < NPROGS; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len) ||
+		    !info.run_cnt)
+			continue;
+		printf("    %s %-16s %8llu runs %6llu ns/run %6llu ns/connection\n", row,
+		       bpf_program__name(progs[i]), (unsigned long long)info.run_cnt,
+		       (unsigned long long)(info.run_time_ns / info.run_cnt),
+		       (unsigned long long)(info.run_time_ns / (ROUNDS * (ROUND_CONNS + 1))));
+	}
+}
+
 static void print_counters(const char *row, struct og_bpf *b)
 {
 	static const char *names[NRULES + 1] = { "", "mark", "cc", "ka" };
@@ -339,7 +361,7 @@ int main(void)
 	char ini[4096], defcc[16] = "";
 	pthread_t th;
 	FILE *f;
-	int r, n;
+	int r, n, stats_fd;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench: needs root\n");
@@ -367,6 +389,7 @@ int main(void)
 	    pthread_create(&th, NULL, consumer, rb))
 		die("ring buffer");
 
+	stats_fd = getenv("OG_BENCH_PROG_STATS") ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
 	time_conns();	/* warm up */
 	for (r = 0; r < ROUNDS; r++) {
 		attach(pa, links);
@@ -395,6 +418,11 @@ int main(void)
 	       1e9 / mb, 1e9 / mc, consumed);
 	print_counters("A", &oga);
 	print_counters("C", &ogc);
+	if (stats_fd >= 0) {
+		print_prog_stats("A", pa);
+		print_prog_stats("C", pc);
+		close(stats_fd);
+	}
 
 	ring_buffer__free(rb);
 	og_bpf_close(&oga);
