@@ -173,12 +173,25 @@ static __always_inline struct og_sk_plan *plan_build(__u32 gen, __u32 family, __
 	return p;
 }
 
+/* A forced value that took: counted; an event only with log_force = all. */
+static __always_inline void count_forced(__u32 rule_id)
+{
+	struct og_counters *c = bpf_map_lookup_elem(&og_counters, &rule_id);
+
+	if (c)
+		c->decisions++;
+}
+
 /*
  * Apply the entries of @p whose `at` names @point to the socket of @ctx
- * (a context bpf_setsockopt takes).  A value the kernel refuses gives an
- * event with its errno and the socket goes on: the caller never fails the
- * socket.  @task: the current task made the call (else @p's creator is the
- * event's caller).  Returns how many entries were applied.
+ * (a context bpf_setsockopt takes), except those that already took at
+ * connect on this socket; mark where each took in its `done`.  A value the
+ * kernel refuses gives an event with its errno and the socket goes on: the
+ * caller never fails the socket.  One that takes is counted, and logged
+ * only with log_force = all or in audit mode (an event per forced value on
+ * every connection costs more than the forcing).  @task: the current task
+ * made the call (else @p's creator is the event's caller).  Returns how many
+ * entries took.
  */
 static __always_inline int force_apply(void *ctx, struct og_sk_plan *p, __u32 point, __u16 family,
 				       __u16 type, __u8 hook, const int task)
@@ -195,12 +208,8 @@ static __always_inline int force_apply(void *ctx, struct og_sk_plan *p, __u32 po
 		if (i >= p->n)
 			break;
 		e = &p->ent[i];	/* bounds: i < OG_FORCE_MAX */
-		if (!(e->at & point))
+		if (!(e->at & point) || (e->done & OG_FP_CONNECT))
 			continue;
-		call.level = e->level;
-		call.optname = e->optname;
-		__builtin_memcpy(v.str, e->str, OG_STR_MAX);
-		v.num = e->num;
 		if (cfg->mode == OG_MODE_AUDIT) {
 			ret = 0;	/* audit: log what would be forced, change nothing */
 		} else if (e->len == OG_STR_MAX) {
@@ -213,13 +222,24 @@ static __always_inline int force_apply(void *ctx, struct og_sk_plan *p, __u32 po
 
 			ret = bpf_setsockopt(ctx, e->level, e->optname, &val, sizeof(val));
 		}
+		if (!ret) {
+			e->done |= point;
+			done++;
+			if (!cfg->log_force && cfg->mode != OG_MODE_AUDIT) {
+				count_forced(e->rule_id);
+				continue;
+			}
+		}
+		call.level = e->level;
+		call.optname = e->optname;
+		__builtin_memcpy(v.str, e->str, OG_STR_MAX);
+		v.num = e->num;
 		if (task)
 			account(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, ret < 0 ? -ret : 0,
 				e->vtype, 1, &v, &v);
 		else
 			account_ext(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, ret < 0 ? -ret : 0,
 				    e->vtype, 1, &v, &v, p, 0, 0);
-		done += ret == 0;
 	}
 	return done;
 }

@@ -140,7 +140,8 @@ struct og_gen_config {
 	__u32 default_id;	/* rule id of the default decision */
 	__u32 other_slots;	/* non-zero: og_other_slots has entries */
 	__u32 log_rate;		/* events per second per rule; 0 = no limit */
-	__u32 pad2;
+	__u8 log_force;		/* 1: also a forced value that took, and closes */
+	__u8 pad2[3];
 };
 
 struct og_counters {
@@ -215,7 +216,15 @@ struct og_event {
  * its size.  The plan (struct og_sk_plan, in sk_storage, cloned to accepted
  * children) carries copies of the entries: a reload never changes the plan
  * of a socket that exists, and never shows it half a policy.  Each point
- * then applies the entries whose `at` names it, with bpf_setsockopt.
+ * then applies the entries whose `at` names it, with bpf_setsockopt, and
+ * marks in the entry's `done` the points where the value took.  An entry
+ * that took at connect is not set again at established on the same socket
+ * (the value is in place: the application's own attempts in between went
+ * through on_change).  Only entries that took count as forced: the
+ * per-rule telemetry (connections, closes) and the close events are theirs,
+ * and a socket where nothing took gets no extra sock_ops callbacks.  An
+ * accepted socket starts with its listener's plan, `done` included (what
+ * the listener got at create, the child inherits).
  *
  * Example: scope '*' forces TCP_CONGESTION=reno (index 0) and SO_MARK=7
  * (index 1); scope cgroup=/a/b has an allow rule for SO_MARK.  Keys:
@@ -235,7 +244,7 @@ struct og_force_ent {
 	__u8 at;		/* OG_FP_* */
 	__u8 vtype;		/* enum og_vtype */
 	__u8 len;		/* optlen for bpf_setsockopt: 4, or OG_STR_MAX for strings */
-	__u8 pad;
+	__u8 done;		/* in a plan: OG_FP_* where the value took on this socket */
 	__u64 num;		/* an int option's value */
 	char str[OG_STR_MAX];	/* a string option's value, NUL padded */
 };

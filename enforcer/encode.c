@@ -128,6 +128,7 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	enc->cfg.default_id = 0;
 	enc->cfg.log = p->log != OG_LOG_NONE;
 	enc->cfg.log_rate = p->log_rate;
+	enc->cfg.log_force = p->log_force;
 	enc->nids = p->nrules + 1;
 
 	for (i = 0; i < p->nrules && !ret; i++) {

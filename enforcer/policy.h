@@ -77,6 +77,7 @@ struct og_policy {
 	enum og_log_kind log;
 	char *log_file;		/* "-" = stderr */
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
+	bool log_force;		/* log_force = all: also forced values that took, and closes */
 	char *pin_dir;
 	struct og_scope *scopes;
 	size_t nscopes;

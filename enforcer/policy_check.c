@@ -172,10 +172,10 @@ static int cgroup_dir(struct parser *ps, int line, const char *raw, char **path,
 
 static const char *const enforcer_keys[] = {
 	"mode", "default", "default_errno", "cgroup", "lsm", "log", "log_file", "log_rate",
-	"pin_dir",
+	"pin_dir", "log_force",
 };
 enum { EK_MODE, EK_DEFAULT, EK_ERRNO, EK_CGROUP, EK_LSM, EK_LOG, EK_LOG_FILE, EK_LOG_RATE,
-       EK_PIN_DIR, EK_N };
+       EK_PIN_DIR, EK_LOG_FORCE, EK_N };
 
 static void absolute_path(struct parser *ps, const struct kv *kv, bool dash_ok, char **out)
 {
@@ -201,6 +201,7 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 	static const char *const defaults[] = { "allow", "deny", NULL };
 	static const char *const lsms[] = { "auto", "require", "off", NULL };
 	static const char *const logs[] = { "json", "text", "syslog", "none", NULL };
+	static const char *const log_forces[] = { "errors", "all", NULL };
 	const struct section *s = NULL;
 	const struct kv *k[EK_N];
 	char mnt[PATH_MAX];
@@ -234,6 +235,8 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		p->lsm = (enum og_lsm_mode)v;
 	if (k[EK_LOG] && (v = parse_enum(ps, k[EK_LOG], logs)) >= 0)
 		p->log = (enum og_log_kind)v;
+	if (k[EK_LOG_FORCE] && (v = parse_enum(ps, k[EK_LOG_FORCE], log_forces)) >= 0)
+		p->log_force = v;
 	if (k[EK_LOG_FILE])
 		absolute_path(ps, k[EK_LOG_FILE], true, &p->log_file);
 	if (k[EK_PIN_DIR])

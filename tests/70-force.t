@@ -62,6 +62,9 @@ cgroup = $cg
 log = json
 log_file = $ev
 log_rate = 0
+# the assertions below read the events of forced values that took and of
+# closes: since these are no longer logged by default (counted only), ask
+log_force = all
 pin_dir = $pin
 
 [scope:bad]

@@ -9,10 +9,11 @@
  * earlier.  connect4/6 already run before the SYN, so TCP_CONNECT_CB adds
  * nothing and is not used.
  *
- * Sockets with a plan (and only those) then get the STATE, RTO and RETRANS
- * callbacks, OR-ed into the flags already set since the helper replaces
- * them; on the move to TCP_CLOSE each rule of the plan gets a close event
- * with the socket's counters and its per-rule totals.  Every return is 1:
+ * Sockets on which a forced value took (and only those) then get the
+ * STATE, RTO and RETRANS callbacks, OR-ed into the flags already set since
+ * the helper replaces them; on the move to TCP_CLOSE each rule that forced
+ * the socket adds the socket's counters to its per-rule totals, and, with
+ * log_force = all, logs a close event with them.  Every return is 1:
  * sock_ops has no verdict to give here.
  */
 #include "../force.bpf.h"
@@ -23,21 +24,26 @@
 static __always_inline void plan_established(struct bpf_sock_ops *skops, struct og_sk_plan *p)
 {
 	struct og_counters *c;
+	int i, forced = 0;
 	__u32 id;
-	int i;
 
 	force_apply(skops, p, OG_FP_ESTABLISHED, skops->family, SOCK_STREAM, OG_HOOK_SOCKOPS, 0);
-	p->start_ns = bpf_ktime_get_ns();
-	p->retransmits = 0;
-	p->rtos = 0;
 	for (i = 0; i < OG_FORCE_MAX; i++) {
 		if (i >= p->n)
 			break;
-		id = p->ent[i].rule_id;	/* bounds: i < OG_FORCE_MAX */
+		if (!p->ent[i].done)	/* bounds: i < OG_FORCE_MAX */
+			continue;	/* nothing of this rule took here */
+		id = p->ent[i].rule_id;
 		c = bpf_map_lookup_elem(&og_counters, &id);
 		if (c)
 			c->connections++;
+		forced = 1;
 	}
+	if (!forced)
+		return;	/* not a forced socket: no telemetry, no extra callbacks */
+	p->start_ns = bpf_ktime_get_ns();
+	p->retransmits = 0;
+	p->rtos = 0;
 	/* the helper replaces the set: keep what others turned on */
 	if (!bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | OG_TELEMETRY_FLAGS))
 		p->flags |= OG_PL_TELEMETRY;
@@ -63,6 +69,8 @@ static __always_inline void plan_closed(struct bpf_sock_ops *skops, struct og_sk
 		if (i >= p->n)
 			break;
 		e = &p->ent[i];	/* bounds: i < OG_FORCE_MAX */
+		if (!e->done)
+			continue;	/* this rule forced nothing here */
 		id = e->rule_id;
 		c = bpf_map_lookup_elem(&og_counters, &id);
 		if (c && p->start_ns) {
@@ -71,6 +79,8 @@ static __always_inline void plan_closed(struct bpf_sock_ops *skops, struct og_sk
 			c->rtos += p->rtos;
 			c->lifetime_ns += life;
 		}
+		if (!cfg->log_force)
+			continue;	/* counted: the totals are in status and the summary */
 		call.level = e->level;
 		call.optname = e->optname;
 		v.num = e->num;
