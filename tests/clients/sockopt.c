@@ -4,12 +4,20 @@
  * through the kernel's compat path (the one the cgroup hook skips).
  *
  *   sockopt [-6] [-d] [-u UID] LEVEL OPTNAME INT
+ *   sockopt -g [-c] [-6] [-d] [-u UID] LEVEL OPTNAME
  *
  * Sets an int option and prints what getsockopt reads back: "set=0 get=N" or
  * "set=-1 errno=N".  -6 uses an AF_INET6 socket, -d a datagram one, -u UID
  * drops to that uid (setgid and setuid) before the socket is created.  The
  * VM selftests run it built 64-bit and 32-bit (-m32 -static).
+ *
+ * -g sets nothing: it reads the option right after socket() and prints
+ * "get=N" (what a force rule put there at create).  With -c it first makes
+ * a loopback TCP connection to a listener of its own and prints the
+ * connected socket's value and the accepted one's: "get=N acc=M" (forced
+ * at connect or established).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +26,88 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+static int getint(int fd, int level, int optname, int *out)
+{
+	socklen_t len = sizeof(*out);
+
+	*out = 0;
+	return getsockopt(fd, level, optname, out, &len);
+}
+
+/* Connect @fd to a loopback listener made here; returns the accepted socket or -1. */
+static int loop_connect(int fd, int family)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int l, a;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	}
+	l = socket(family, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&ss, sl) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&ss, &sl)) {
+		perror("listener");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl)) {
+		perror("connect");
+		return -1;
+	}
+	a = accept(l, NULL, NULL);
+	if (a < 0)
+		perror("accept");
+	close(l);
+	return a;
+}
+
+/* -g: read only, after socket() or (-c) after a loopback connection. */
+static int get_only(int fd, int family, int conn, int level, int optname)
+{
+	int got, acc = -1, a;
+
+	if (!conn) {
+		if (getint(fd, level, optname, &got) < 0) {
+			printf("get=? errno=%d\n", errno);
+			return 0;
+		}
+		printf("get=%d\n", got);
+		return 0;
+	}
+	a = loop_connect(fd, family);
+	if (a < 0)
+		return 1;
+	if (getint(fd, level, optname, &got) < 0 || getint(a, level, optname, &acc) < 0) {
+		printf("get=? errno=%d\n", errno);
+		return 0;
+	}
+	printf("get=%d acc=%d\n", got, acc);
+	close(a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int family = AF_INET, type = SOCK_STREAM, c, fd, level, optname, val, got = 0;
+	int get = 0, conn = 0;
 	socklen_t len = sizeof(got);
 	long uid = -1;
 	char *end;
 
-	while ((c = getopt(argc, argv, "6du:")) != -1) {
+	while ((c = getopt(argc, argv, "6cdgu:")) != -1) {
 		if (c == '6') {
 			family = AF_INET6;
+		} else if (c == 'c') {
+			conn = 1;
 		} else if (c == 'd') {
 			type = SOCK_DGRAM;
+		} else if (c == 'g') {
+			get = 1;
 		} else if (c == 'u') {
 			uid = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || uid < 0)
@@ -38,8 +116,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != 3) {
-		fprintf(stderr, "usage: sockopt [-6] [-d] [-u UID] LEVEL OPTNAME INT\n");
+	if (argc - optind != (get ? 2 : 3) || (conn && (!get || type != SOCK_STREAM))) {
+		fprintf(stderr, "usage: sockopt [-6] [-d] [-u UID] LEVEL OPTNAME INT\n"
+			"       sockopt -g [-c] [-6] [-d] [-u UID] LEVEL OPTNAME\n");
 		return 2;
 	}
 	if (uid >= 0 && (setgid((gid_t)uid) < 0 || setuid((uid_t)uid) < 0)) {
@@ -48,12 +127,14 @@ int main(int argc, char **argv)
 	}
 	level = atoi(argv[optind]);
 	optname = atoi(argv[optind + 1]);
-	val = (int)strtol(argv[optind + 2], NULL, 0);
 	fd = socket(family, type, 0);
 	if (fd < 0) {
 		perror("socket");
 		return 1;
 	}
+	if (get)
+		return get_only(fd, family, conn, level, optname);
+	val = (int)strtol(argv[optind + 2], NULL, 0);
 	if (setsockopt(fd, level, optname, &val, sizeof(val)) < 0) {
 		printf("set=-1 errno=%d\n", errno);
 		return 0;
