@@ -128,7 +128,7 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsi
 int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 {
 	struct optguard_bpf *skel = NULL;
-	bool want_lsm = lim->lsm != OG_LSM_OFF;
+	bool want_lsm = lim->lsm != OG_LSM_OFF, want_force;
 	char lsms[256];
 	int ret;
 
@@ -155,7 +155,12 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			 "the kernel refuses BPF LSM programs (BPF_PROG_TYPE_LSM)");
 		want_lsm = false;
 	}
-	if (want_lsm && lim->force_create) {
+	/* the force programs walk cgroup levels in bpf_loop: without it, do not even try */
+	want_force = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
+	if (!want_force)
+		snprintf(b->force_reason, sizeof(b->force_reason),
+			 "the kernel lacks the bpf_loop helper (Linux 5.17+) the force programs use");
+	if (want_lsm && want_force && lim->force_create) {
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 
 		quiet_len = 0;
@@ -175,9 +180,9 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 
 		quiet_len = 0;
-		ret = open_and_load(b, lim, LOAD_LSM | LOAD_FORCE, &skel);
-		if (ret) {
-			/* the force programs may be what the kernel refuses (5.10): LSM alone */
+		ret = open_and_load(b, lim, want_force ? LOAD_LSM | LOAD_FORCE : LOAD_LSM, &skel);
+		if (ret && want_force) {
+			/* the force programs may be what the kernel refuses: LSM alone */
 			snprintf(b->force_reason, sizeof(b->force_reason),
 				 "the kernel refused the sock_create, connect4/6 or sockops program: %s",
 				 strerror(-ret));
@@ -185,7 +190,8 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 		}
 		libbpf_set_print(old);
 		if (ret) {
-			b->force_reason[0] = '\0';
+			if (want_force)
+				b->force_reason[0] = '\0';
 			snprintf(b->lsm_reason, sizeof(b->lsm_reason),
 				 "the kernel refused the lsm/socket_setsockopt program: %s",
 				 strerror(-ret));
@@ -197,7 +203,7 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			skel = NULL;
 		}
 	}
-	if (!skel && !b->force_reason[0]) {
+	if (!skel && want_force && !b->force_reason[0]) {
 		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 
 		quiet_len = 0;
