@@ -17,6 +17,7 @@
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
+#include "probe.h"
 #include "../bpf/decide.h"
 
 #define ETC_POLICY "/etc/optguard/policy.ini"
@@ -54,12 +55,61 @@ void diag_print(const struct og_diag *d)
 		fprintf(stderr, "%s\n", d->msgs[i]);
 }
 
+/*
+ * What `run` would refuse on this kernel: force rules naming a point whose
+ * bpf_setsockopt support the probe did not find.  Printed as FILE:LINE
+ * errors, counted in the return value.  Probing needs root (it loads
+ * programs and makes a child cgroup); without it, a note says so.
+ */
+static int check_kernel_force(const struct og_policy *p)
+{
+	struct og_force_probe pr;
+	unsigned int pt;
+	char why[400];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < p->nrules; i++)
+		if (p->rules[i].action == OG_ACT_FORCE && (p->rules[i].at & OG_FP_ALL))
+			break;
+	if (i == p->nrules)
+		return 0;
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: note: whether this kernel can force at create, connect and "
+			"established is not checked (needs root)\n", p->path);
+		return 0;
+	}
+	if (force_probe(&pr) || !pr.probed) {
+		fprintf(stderr, "%s: note: this kernel could not be probed for force support: %s\n",
+			p->path, pr.reason);
+		return 0;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+		const struct og_probe_row *row;
+
+		if (r->action != OG_ACT_FORCE || !(r->at & OG_FP_ALL))
+			continue;
+		row = force_probe_row(&pr, r->opt);
+		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
+			if (!(r->at & pt) || (row && (row->points & pt)))
+				continue;
+			force_probe_why(&pr, r->opt, pt, why, sizeof(why));
+			fprintf(stderr, "%s:%d: rule %s: cannot force %s at %s on this kernel: %s\n",
+				p->path, r->line, r->name, r->opt ? r->opt->name : "?",
+				force_point_name(pt), why);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct og_policy *p = NULL;
 	struct og_diag diag = {};
 	size_t i, ndeny = 0;
-	int ret;
+	int ret, nbad;
 
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: optguard check FILE\n");
@@ -71,6 +121,14 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "%s: %zu error%s\n", argv[1], diag.nerrors,
 			diag.nerrors == 1 ? "" : "s");
 		diag_free(&diag);
+		return 1;
+	}
+	nbad = check_kernel_force(p);
+	if (nbad) {
+		fprintf(stderr, "%s: %d error%s: this kernel cannot run it\n", argv[1], nbad,
+			nbad == 1 ? "" : "s");
+		diag_free(&diag);
+		policy_free(p);
 		return 1;
 	}
 	for (i = 0; i < p->nrules; i++)
@@ -285,6 +343,16 @@ int cmd_explain(int argc, char **argv)
 	}
 	printf("rule:     ");
 	print_rule_effect(win);
+	if (win->action == OG_ACT_FORCE && (win->at & OG_FP_ALL)) {
+		struct og_policy one = *p;
+
+		/* the winning rule only: does this kernel honour its points? */
+		one.rules = (struct og_rule_def *)win;
+		one.nrules = 1;
+		if (check_kernel_force(&one))
+			printf("kernel:   this kernel cannot force it at every point it names: "
+			       "optguard run refuses this policy here\n");
+	}
 	if (argc - optind == 2) {
 		struct og_value v;
 		struct og_val req = {}, eff;

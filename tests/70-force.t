@@ -205,4 +205,19 @@ else
 		"a socket made in the cgroup gets the value at create"
 fi
 kill $PIDS 2>/dev/null
+# check and explain tell, against this kernel, what run would refuse
+printf '[enforcer]\ncgroup = %s\n[rule:cm]\noption = SO_MARK\naction = force\nvalue = 42\nat = create\n' \
+	"$cg" > "$T/create.ini"
+if "$OPTGUARD" options | awk '$1 == "SO_MARK" {print $NF}' | grep -qw create; then
+	"$OPTGUARD" check "$T/create.ini" > /dev/null 2>&1
+	is "$?" "0" "check: this kernel can force SO_MARK at create, as options says"
+else
+	out=$("$OPTGUARD" check "$T/create.ini" 2>&1)
+	is "$?" "1" "check: a force at create this kernel cannot honour is an error"
+	like "$out" "create.ini:3: rule cm: cannot force SO_MARK at create on this kernel: " \
+		"... naming the file, line, rule and the kernel's reason"
+	like "$("$OPTGUARD" explain --policy "$T/create.ini" --cgroup "$cg" SO_MARK 1 2>/dev/null)" \
+		"kernel: +this kernel cannot force it" "explain says so too"
+fi
+
 done_testing
