@@ -61,7 +61,8 @@ policy EACCES
 hammer_start
 start_daemon || fail_start=1
 out=$(hammer_stop)
-like "$out" "allowed=0 errnos=(1,)?13$" "a new daemon takes over under a hammer: no call escapes ($out)"
+# (a hammer starved of CPU may not call again after the take-over: the errno set may lack 13)
+like "$out" "allowed=0 errnos=(1|1,13|13)$" "a new daemon takes over under a hammer: no call escapes ($out)"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EACCES" \
 	"the new daemon's policy is in force"
 is "$(ls "$pin" | grep -c '^d')" "1" "only the new daemon's pins remain"

@@ -100,7 +100,8 @@ og_start() {
 	timeout 300 "$OPTGUARD" run --policy "$1" 2> "$T/daemon.err" &
 	TIMEOUT_PID=$!
 	local i
-	for i in $(seq 1 100); do
+	# up to 20 s: a loaded CI machine can take seconds where an idle one takes 0.4
+	for i in $(seq 1 400); do
 		if grep -q "enforcing" "$T/daemon.err"; then
 			# signals and /proc go to optguard itself, not to timeout(1)
 			DAEMON_PID=$(pgrep -P "$TIMEOUT_PID" -x optguard | head -1)
