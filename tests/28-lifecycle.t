@@ -24,15 +24,19 @@ INI
 }
 # hammer_start / hammer_stop: SO_MARK in a loop inside the cgroup
 hammer_start() {
-	rm -f "$T/stop"
-	in_cg "$cg" python3 "$TESTS_DIR/clients/hammer.py" "$T/stop" > "$T/hammer" &
+	rm -f "$T/stop" "$T/ready"
+	in_cg "$cg" python3 "$TESTS_DIR/clients/hammer.py" "$T/stop" "$T/ready" > "$T/hammer" &
 	HAMMER=$!
-	sleep 0.3
+	for _ in $(seq 1 400); do	# until it calls (a loaded machine is slow to start python)
+		[ -e "$T/ready" ] && break
+		sleep 0.05
+	done
 }
+# (not in $(...): the hammer is a child of this shell, not of a subshell)
 hammer_stop() {
 	touch "$T/stop"
 	wait "$HAMMER"
-	cat "$T/hammer"
+	out=$(cat "$T/hammer")
 }
 # start_daemon: og_start without the bookkeeping that og_stop would undo
 start_daemon() {
@@ -47,7 +51,7 @@ wait "$TIMEOUT_PID" 2>/dev/null
 TIMEOUT_PID=""
 DAEMON_PID=""
 sleep 0.3
-out=$(hammer_stop)
+hammer_stop
 like "$out" "allowed=0 errnos=1$" "SIGKILL under a hammer: no call escapes ($out)"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"after SIGKILL the last policy is still enforced"
@@ -60,7 +64,7 @@ like "$st" "not running: what pid [0-9]+ pinned stays in force" "... and says no
 policy EACCES
 hammer_start
 start_daemon || fail_start=1
-out=$(hammer_stop)
+hammer_stop
 # (a hammer starved of CPU may not call again after the take-over: the errno set may lack 13)
 like "$out" "allowed=0 errnos=(1|1,13|13)$" "a new daemon takes over under a hammer: no call escapes ($out)"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EACCES" \
@@ -77,7 +81,7 @@ for i in $(seq 1 20); do
 	DAEMON_PID=""
 	start_daemon || fails=$((fails + 1))
 done
-out=$(hammer_stop)
+hammer_stop
 is "$fails" "0" "20 restarts: every daemon started"
 like "$out" "allowed=0 errnos=13$" "20 restarts under a hammer: no call escapes ($out)"
 
