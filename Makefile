@@ -121,7 +121,7 @@ $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
 
-$(OUTPUT)/bench/%: bench/%.c $(LIB) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
 

@@ -39,11 +39,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cgroup.h"
-#include "encode.h"
-#include "loader.h"
+#include "bench.h"
 #include "log.h"
-#include "policy.h"
 #include "optguard.skel.h"
 
 #define ROUNDS		9
@@ -51,95 +48,8 @@
 #define NPROGS		5
 #define NRULES		3	/* rule ids 1..3: mark, cc, ka */
 
-static char cg_dir[4096], cg_orig[4096], cg_never[4200];
-static int cg_fd = -1;
 static volatile int stop_consumer;
 static unsigned long long consumed;
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static long long median(long long *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_ll);
-	return v[n / 2];
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, s, strlen(s)) < 0)
-		die(path);
-	close(fd);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exit(130);	/* atexit: leave and remove the cgroups; the links die with us */
-}
-
-static void cg_leave(void)
-{
-	char procs[4200];
-
-	if (cg_fd < 0)
-		return;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_orig);
-	write_file(procs, "0");
-	close(cg_fd);
-	cg_fd = -1;
-	if (rmdir(cg_never))
-		fprintf(stderr, "bench: rmdir %s: %s\n", cg_never, strerror(errno));
-	if (rmdir(cg_dir))
-		fprintf(stderr, "bench: rmdir %s: %s\n", cg_dir, strerror(errno));
-}
-
-/* A child cgroup for this process (never the root), and an empty one below it for C. */
-static void cg_enter(void)
-{
-	char mnt[4096], procs[4200];
-
-	if (cg2_mount(mnt, sizeof(mnt)) || cg_of_pid(0, cg_orig, sizeof(cg_orig))) {
-		fprintf(stderr, "bench: no cgroup2 mount\n");
-		exit(1);
-	}
-	snprintf(cg_dir, sizeof(cg_dir), "%.4000s/optguard-bench-connect-%d", mnt, getpid());
-	if (mkdir(cg_dir, 0755))
-		die(cg_dir);
-	snprintf(cg_never, sizeof(cg_never), "%s/never", cg_dir);
-	if (mkdir(cg_never, 0755)) {
-		rmdir(cg_dir);
-		die(cg_never);
-	}
-	cg_fd = open(cg_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg_fd < 0)
-		die(cg_dir);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_dir);
-	write_file(procs, "0");
-	atexit(cg_leave);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -164,34 +74,16 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-/* Load optguard with the policy text @ini (its cgroup is ours). */
+/* Load optguard with the policy text @ini (its cgroup is ours); the force programs must load. */
 static void load_optguard(struct og_bpf *b, const char *ini, size_t len)
 {
-	struct og_bpf_limits lim = { .ringbuf_bytes = 16u << 20, .lsm = OG_LSM_OFF };
-	struct og_policy *p = NULL;
-	struct og_diag d = {};
-	struct og_encoding enc;
-	size_t i;
-
-	if (policy_load_buffer("bench.ini", ini, len, &p, &d)) {
-		for (i = 0; i < d.nmsgs; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-		exit(1);
-	}
-	diag_free(&d);
-	if (policy_encode(p, &enc))
-		exit(1);
-	lim.max_keys = enc.nkeys > enc.nfkeys ? enc.nkeys : enc.nfkeys;
-	lim.max_ids = enc.nids;
-	if (og_bpf_load(b, &lim) || og_bpf_install(b, &enc) < 0)
-		exit(1);
+	load_optguard_lim(b, ini, len,
+			  (struct og_bpf_limits){ .ringbuf_bytes = 16u << 20, .lsm = OG_LSM_OFF });
 	if (!b->force_loaded) {
 		fprintf(stderr, "bench: the kernel refused the force programs: %s\n",
 			b->force_reason);
 		exit(77);
 	}
-	encoding_free(&enc);
-	policy_free(p);
 }
 
 static void progs_of(struct og_bpf *b, struct bpf_program **p)
@@ -311,7 +203,7 @@ static int policy_text(char *buf, size_t len, bool never)
 
 	n = snprintf(buf, len, "[enforcer]\ncgroup = %s\nlog = json\n", cg_dir);
 	if (never)
-		n += snprintf(buf + n, len - n, "[scope:never]\ncgroup = %s\n", cg_never);
+		n += snprintf(buf + n, len - n, "[scope:never]\ncgroup = %s\n", cg_sub);
 	n += snprintf(buf + n, len - n, rules_fmt, sc, sc, sc);
 	return n;
 }
@@ -369,7 +261,7 @@ int main(void)
 	}
 	log_init("bench", 0);
 	libbpf_set_print(NULL);
-	cg_enter();
+	cg_enter("connect", "never");
 	f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "re");
 	if (!f || !fgets(defcc, sizeof(defcc), f))
 		die("tcp_congestion_control");

@@ -24,11 +24,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "cgroup.h"
-#include "encode.h"
-#include "loader.h"
+#include "bench.h"
 #include "log.h"
-#include "policy.h"
 #include "empty.skel.h"
 #include "optguard.skel.h"
 
@@ -36,31 +33,8 @@
 #define ROUND_CALLS	200000
 #define BIG_RULES	100000
 
-static char cg_dir[4096], cg_orig[4096];
-static int cg_fd = -1;
 static volatile int stop_consumer;
 static unsigned long long consumed;
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static long long median(long long *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_ll);
-	return v[n / 2];
-}
 
 /* ns per setsockopt call over ROUND_CALLS calls */
 static long long time_calls(int fd, int val)
@@ -74,51 +48,6 @@ static long long time_calls(int fd, int val)
 			exit(1);
 		}
 	return (now_ns() - t0) / ROUND_CALLS;
-}
-
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, s, strlen(s)) < 0) {
-		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	close(fd);
-}
-
-static void cg_leave(void)
-{
-	char procs[4200];
-
-	if (cg_fd < 0)
-		return;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_orig);
-	write_file(procs, "0");
-	close(cg_fd);
-	cg_fd = -1;
-	if (rmdir(cg_dir))
-		fprintf(stderr, "bench: rmdir %s: %s\n", cg_dir, strerror(errno));
-}
-
-/* A child cgroup for this process: never the root. */
-static void cg_enter(void)
-{
-	char mnt[4096], procs[4200];
-
-	if (cg2_mount(mnt, sizeof(mnt)) || cg_of_pid(0, cg_orig, sizeof(cg_orig))) {
-		fprintf(stderr, "bench: no cgroup2 mount\n");
-		exit(1);
-	}
-	snprintf(cg_dir, sizeof(cg_dir), "%.4000s/optguard-bench-%d", mnt, getpid());
-	if (mkdir(cg_dir, 0755)) {
-		fprintf(stderr, "bench: mkdir %s: %s\n", cg_dir, strerror(errno));
-		exit(1);
-	}
-	cg_fd = open(cg_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_dir);
-	write_file(procs, "0");
-	atexit(cg_leave);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -147,26 +76,7 @@ static void *consumer(void *arg)
 /* Load optguard with the policy text @ini (its cgroup is ours). */
 static void load_optguard(struct og_bpf *b, const char *ini, size_t len)
 {
-	struct og_bpf_limits lim = { .ringbuf_bytes = 16u << 20 };
-	struct og_policy *p = NULL;
-	struct og_diag d = {};
-	struct og_encoding enc;
-	size_t i;
-
-	if (policy_load_buffer("bench.ini", ini, len, &p, &d)) {
-		for (i = 0; i < d.nmsgs; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-		exit(1);
-	}
-	diag_free(&d);
-	if (policy_encode(p, &enc))
-		exit(1);
-	lim.max_keys = enc.nkeys;
-	lim.max_ids = enc.nids;
-	if (og_bpf_load(b, &lim) || og_bpf_install(b, &enc) < 0)
-		exit(1);
-	encoding_free(&enc);
-	policy_free(p);
+	load_optguard_lim(b, ini, len, (struct og_bpf_limits){ .ringbuf_bytes = 16u << 20 });
 }
 
 static struct bpf_link *attach(struct bpf_program *prog)
@@ -244,7 +154,7 @@ int main(void)
 	}
 	log_init("bench", 0);
 	libbpf_set_print(NULL);
-	cg_enter();
+	cg_enter("sockopt", NULL);
 	printf("optguard hot-path benchmark: %d rounds x %d setsockopt(SO_SNDBUF) calls, "
 	       "A and B interleaved, medians\n", ROUNDS, ROUND_CALLS);
 
