@@ -69,6 +69,8 @@ cleanup() {
 		done
 		rmdir "$c" 2>/dev/null
 	done
+	# the lock and state files of a test's own pin_dir (pin_dir = /sys/fs/bpf/optguard-test-PID)
+	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state
 	rm -rf "$T"
 }
 trap cleanup EXIT
