@@ -17,6 +17,9 @@
  *      is not in: the price an unmarked socket pays
  *
  * P4 is A/B of the rates (target >= 0.90); C/B is reported beside it.
+ * F1 ... F5 (report only) are the floor: the kernel's own mechanisms that
+ * the force issue's rows need, without optguard (bpf/floor/floor.bpf.c says
+ * what each one attaches), interleaved with A, B and C in the same rounds.
  * OG_BENCH_PROG_STATS=1 also prints each program's mean run time (the
  * kernel's bpf_stats, turned on for the run: it slows A and C a little).
  */
@@ -41,12 +44,14 @@
 
 #include "bench.h"
 #include "log.h"
+#include "floor.skel.h"
 #include "optguard.skel.h"
 
 #define ROUNDS		9
 #define ROUND_CONNS	4000
 #define NPROGS		5
 #define NRULES		3	/* rule ids 1..3: mark, cc, ka */
+#define NFLOORS		5	/* F1 ... F5 */
 
 static volatile int stop_consumer;
 static unsigned long long consumed;
@@ -114,6 +119,45 @@ static void detach(struct bpf_link **links)
 	for (i = 0; i < NPROGS; i++) {
 		bpf_link__destroy(links[i]);
 		links[i] = NULL;
+	}
+}
+
+/* The programs of floor row F<n> (1..NFLOORS), NULL-terminated. */
+static void floor_progs(struct floor_bpf *f, int n, struct bpf_program **p)
+{
+	struct bpf_program *tele = f->progs.fl_sockops_tele;
+
+	memset(p, 0, sizeof(*p) * (NPROGS + 1));
+	p[0] = f->progs.fl_connect4;
+	switch (n) {
+	case 1:
+		p[1] = f->progs.fl_sockops_force;
+		break;
+	case 2:
+		p[1] = tele;
+		break;
+	case 3:
+		p[1] = f->progs.fl_sockops_hash;
+		break;
+	case 4:
+		p[1] = f->progs.fl_sockops_storage;
+		break;
+	case 5:
+		p[1] = tele;
+		p[2] = f->progs.fl_sock_create;
+		break;
+	}
+}
+
+/* Attach the NULL-terminated @progs to our cgroup. */
+static void attach_list(struct bpf_program **progs, struct bpf_link **links)
+{
+	int i;
+
+	for (i = 0; progs[i]; i++) {
+		links[i] = bpf_program__attach_cgroup(progs[i], cg_fd);
+		if (!links[i])
+			die("attach");
 	}
 }
 
@@ -248,7 +292,16 @@ int main(void)
 	static struct og_bpf oga, ogc;
 	struct bpf_program *pa[NPROGS], *pc[NPROGS];
 	struct bpf_link *links[NPROGS] = {};
-	long long ta[ROUNDS], tb[ROUNDS], tc[ROUNDS], ma, mb, mc;
+	long long ta[ROUNDS], tb[ROUNDS], tc[ROUNDS], tf[NFLOORS][ROUNDS], ma, mb, mc, mf;
+	struct bpf_program *pf[NFLOORS][NPROGS + 1];
+	static const char *floor_what[NFLOORS] = {
+		"3 values forced by constant bpf_setsockopt, no telemetry",
+		"F1 + STATE/RTO/RETRANS callbacks on both sockets",
+		"F2 + a per-socket record in a prealloc hash (cookie)",
+		"F2 + a per-socket record in sk_storage at established",
+		"F2 + sk_storage made at create, cloned on accept",
+	};
+	struct floor_bpf *fl;
 	struct ring_buffer *rb;
 	char ini[4096], defcc[16] = "";
 	pthread_t th;
@@ -274,6 +327,11 @@ int main(void)
 	load_optguard(&oga, ini, n);
 	n = policy_text(ini, sizeof(ini), true);
 	load_optguard(&ogc, ini, n);
+	fl = floor_bpf__open_and_load();
+	if (!fl)
+		die("the floor programs (bpf/floor)");
+	for (r = 0; r < NFLOORS; r++)
+		floor_progs(fl, r + 1, pf[r]);
 	progs_of(&oga, pa);
 	progs_of(&ogc, pc);
 	rb = ring_buffer__new(og_bpf_events_fd(&oga), on_event, NULL, NULL);
@@ -293,6 +351,11 @@ int main(void)
 		verify("C", 0, defcc);
 		tc[r] = time_conns();
 		detach(links);
+		for (n = 0; n < NFLOORS; n++) {
+			attach_list(pf[n], links);
+			tf[n][r] = time_conns();
+			detach(links);
+		}
 	}
 	stop_consumer = 1;
 	pthread_join(th, NULL);
@@ -306,6 +369,11 @@ int main(void)
 	printf("P4C %-56s C %6lld ns  B %6lld ns  C/B %.3f  (report only)\n",
 	       "connect rate, the same rules scoped to another cgroup", mc, mb,
 	       (double)mb / (double)mc);
+	for (n = 0; n < NFLOORS; n++) {
+		mf = median(tf[n], ROUNDS);
+		printf("P4F%d %-55s F %6lld ns  B %6lld ns  F/B %.3f  (floor, report only)\n", n + 1,
+		       floor_what[n], mf, mb, (double)mb / (double)mf);
+	}
 	printf("    rates: A %.0f/s  B %.0f/s  C %.0f/s; %llu events consumed\n", 1e9 / ma,
 	       1e9 / mb, 1e9 / mc, consumed);
 	print_counters("A", &oga);
@@ -316,6 +384,7 @@ int main(void)
 		close(stats_fd);
 	}
 
+	floor_bpf__destroy(fl);
 	ring_buffer__free(rb);
 	og_bpf_close(&oga);
 	og_bpf_close(&ogc);
