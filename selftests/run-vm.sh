@@ -3,13 +3,16 @@
 # Boot Debian kernels under QEMU (TCG) with the BPF LSM enabled, run the
 # selftest cases (selftests/cases/*.sh) inside, and report per kernel.
 #
-#   selftests/run-vm.sh [-j N] [-c CASE,...] [--tap] [-v] KERNEL...
+#   selftests/run-vm.sh [-j N] [-c CASE,...] [--systemd] [--tap] [-v] KERNEL...
 #
 # KERNEL is a name selftests/kernels.sh knows (5.10 6.1 6.12 6.18 7.x; "all"
 # for every one), fetched and cached through its private apt configuration,
 # or a path to a vmlinuz.  -j N boots N kernels at a time (default: the CPU
 # count, at most 4); -c runs only the named cases; -v prints every console
-# line; --tap prints one TAP stream (for prove: tests/90-vm.t).
+# line; --tap prints one TAP stream (for prove: tests/90-vm.t).  --systemd
+# boots the machine's own systemd as PID 1 instead of the cases, which runs
+# selftests/systemd/run.sh: optguard.service as `make install` writes it,
+# driven with systemctl (tests/91-systemd.t); its logs are NAME-systemd.*.
 #
 # Prints each kernel's TAP failures, then per kernel "pass/fail/skip" counts
 # and wall times, and the total wall time.  Exit status 1 when a case failed
@@ -33,18 +36,20 @@ jobs=$(nproc 2>/dev/null || echo 1)
 cases=""
 tap=0
 verbose=0
+systemd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-j) jobs=$2; shift 2 ;;
 	-c) cases=$2; shift 2 ;;
 	--tap) tap=1; shift ;;
+	--systemd) systemd=1; shift ;;
 	-v) verbose=1; shift ;;
-	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || { echo "usage: run-vm.sh [-j N] [-c CASE,...] [--tap] [-v] KERNEL..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: run-vm.sh [-j N] [-c CASE,...] [--systemd] [--tap] [-v] KERNEL..." >&2; exit 2; }
 if [ "$*" = all ]; then
 	set -- 5.10 6.1 6.12 6.18 7.x
 fi
@@ -61,8 +66,19 @@ command -v "$QEMU" > /dev/null || {
 t0=$(date +%s)
 dir=$OUTPUT/selftests
 mkdir -p "$dir"
-initrd=$dir/initramfs.cpio.gz
-"$top/selftests/mkinitramfs.sh" "$initrd" >&2
+if [ $systemd = 1 ]; then
+	if [ ! -x /usr/lib/systemd/systemd ] && [ $tap = 1 ]; then
+		echo "1..0 # SKIP no /usr/lib/systemd/systemd on this machine (Debian: systemd)"
+		exit 0
+	fi
+	initrd=$dir/initramfs-systemd.cpio.gz
+	"$top/selftests/mkinitramfs.sh" --systemd "$initrd" >&2
+	sfx=-systemd
+else
+	initrd=$dir/initramfs.cpio.gz
+	"$top/selftests/mkinitramfs.sh" "$initrd" >&2
+	sfx=""
+fi
 
 # --- kernels: "name path description" lines --------------------------------
 : > "$dir/kernels"
@@ -89,6 +105,8 @@ boot() {	# boot NAME VMLINUZ: console to $dir/NAME.log, seconds to NAME.time
 	local name=$1 vmlinuz=$2 s append
 	append="console=ttyS0 quiet panic=-1 lsm=lockdown,capability,bpf"
 	[ -z "$cases" ] || append="$append og.cases=$cases"
+	[ $systemd = 0 ] || append="$append rdinit=/usr/lib/systemd/systemd \
+systemd.unit=og-selftest.service systemd.unified_cgroup_hierarchy=1 systemd.show_status=0"
 	s=$(date +%s)
 	timeout "$VM_TIMEOUT" "$QEMU" -accel tcg -cpu max -m 512 -smp 1 -nographic \
 		-no-reboot -nic none -kernel "$vmlinuz" -initrd "$initrd" \
@@ -99,8 +117,8 @@ boot() {	# boot NAME VMLINUZ: console to $dir/NAME.log, seconds to NAME.time
 running=0
 while read -r name path desc; do
 	[ "$path" != - ] || continue
-	rm -f "$dir/$name.log" "$dir/$name.time"
-	boot "$name" "$path" &
+	rm -f "$dir/$name$sfx.log" "$dir/$name$sfx.time"
+	boot "$name$sfx" "$path" &
 	running=$((running + 1))
 	if [ $running -ge "$jobs" ]; then
 		wait -n || true
@@ -123,6 +141,7 @@ while read -r name path desc; do
 		fi
 		continue
 	fi
+	name=$name$sfx
 	log=$dir/$name.log
 	# the guest's TAP, without the serial console's carriage returns
 	tr -d '\r' < "$log" | sed -n '/OPTGUARD-SELFTEST-BEGIN/,/^OPTGUARD-SELFTEST-END/p' > "$dir/$name.tap"
