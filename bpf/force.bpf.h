@@ -232,8 +232,10 @@ static __always_inline int force_apply(void *ctx, struct og_sk_plan *p, __u32 po
 		}
 		call.level = e->level;
 		call.optname = e->optname;
-		__builtin_memcpy(v.str, e->str, OG_STR_MAX);
-		v.num = e->num;
+		if (e->len == OG_STR_MAX)
+			__builtin_memcpy(v.str, e->str, OG_STR_MAX);
+		else
+			v.num = e->num;
 		if (task)
 			account(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, ret < 0 ? -ret : 0,
 				e->vtype, 1, &v, &v);

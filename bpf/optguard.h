@@ -240,13 +240,16 @@ struct og_event {
 
 struct og_force_ent {
 	__u32 rule_id;
-	__s32 level, optname;
+	__s16 level, optname;	/* levels 0, 1, 6, 41; optnames below OG_SLOTS_PER_LEVEL */
 	__u8 at;		/* OG_FP_* */
 	__u8 vtype;		/* enum og_vtype */
 	__u8 len;		/* optlen for bpf_setsockopt: 4, or OG_STR_MAX for strings */
 	__u8 done;		/* in a plan: OG_FP_* where the value took on this socket */
-	__u64 num;		/* an int option's value */
-	char str[OG_STR_MAX];	/* a string option's value, NUL padded */
+	__u32 pad;
+	union {
+		__u64 num;		/* len 4: an int option's value */
+		char str[OG_STR_MAX];	/* len OG_STR_MAX: a string option's value, NUL padded */
+	};
 };
 
 struct og_force_set {
@@ -272,6 +275,13 @@ struct og_sk_plan {
 	__u32 rtos;		/* RTO_CB */
 	struct og_force_ent ent[OG_FORCE_MAX];
 };
+
+/*
+ * Every socket a force rule touches gets a plan (and the accepted socket a
+ * copy of its listener's): 440 bytes keep the kernel's storage element
+ * (64 bytes of list heads, the map pointer, the plan) within 512-byte slabs.
+ */
+_Static_assert(sizeof(struct og_sk_plan) <= 440, "og_sk_plan outgrew its 512-byte slab");
 
 /* The fixed slot of (level, optname), or -1. */
 static inline int og_slot_fixed(int level, int optname)

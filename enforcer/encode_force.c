@@ -79,8 +79,10 @@ static void ent_fill(const struct og_rule_def *d, __u32 id, struct og_force_ent 
 	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED);
 	e->vtype = d->vtype;
 	e->len = d->vtype == OG_VT_STR ? OG_STR_MAX : 4;
-	e->num = d->value.num;
-	memcpy(e->str, d->value.str, OG_STR_MAX);
+	if (e->len == OG_STR_MAX)
+		memcpy(e->str, d->value.str, OG_STR_MAX);
+	else
+		e->num = d->value.num;
 }
 
 static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d, __u32 id,
