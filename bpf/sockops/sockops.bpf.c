@@ -103,8 +103,11 @@ int og_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_RETRANS_CB:
 	case BPF_SOCK_OPS_RTO_CB:
-	case BPF_SOCK_OPS_STATE_CB:
 		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (skops->args[1] == BPF_TCP_CLOSE)
+			break;
+		return 1;	/* a state change before the close: nothing to do */
 	default:
 		return 1;	/* not a callback optguard uses */
 	}
@@ -125,9 +128,8 @@ int og_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_RTO_CB:
 		p->rtos++;
 		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		if (skops->args[1] == BPF_TCP_CLOSE)
-			plan_closed(skops, p);
+	case BPF_SOCK_OPS_STATE_CB:	/* to TCP_CLOSE */
+		plan_closed(skops, p);
 		break;
 	}
 	return 1;	/* sock_ops: always 1 */
