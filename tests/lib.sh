@@ -112,8 +112,11 @@ og_start() {
 		kill -0 "$TIMEOUT_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	diag "optguard run did not start:"
-	sed 's/^/#   /' "$T/daemon.err"
+	# on stderr: prove shows it without -v, so a CI log says why
+	{
+		echo "# optguard run did not start ($(date +%T), load: $(cut -d' ' -f1-3 /proc/loadavg)):"
+		sed 's/^/#   /' "$T/daemon.err"
+	} >&2
 	kill -TERM "$TIMEOUT_PID" 2>/dev/null
 	wait "$TIMEOUT_PID" 2>/dev/null
 	TIMEOUT_PID=""
