@@ -90,6 +90,25 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The few vmlinux types the CO-RE relocations of optguard.bpf.o name, as a C array: the
+# loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
+# (enforcer/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
+# taken from the build's kernel like that; struct sock and socket are read by the LSM
+# programs only, which are always relocated against the running kernel's BTF.
+MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common
+$(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
+	$(call msg,GEN-BTF,$@)
+	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<
+	$(Q)bad=$$($(BPFTOOL) btf dump file $@.btf | awk -F"'" '/^\[[0-9]+\] (STRUCT|UNION) / && \
+		$$2 != "(anon)" {print $$2}' | grep -vxF $(addprefix -e ,$(MIN_BTF_TYPES))); \
+		if [ -n "$$bad" ]; then echo "$@: CO-RE relocations name kernel types" \
+		"that are not BPF UAPI: $$bad (see MIN_BTF_TYPES)" >&2; rm -f $@.btf; exit 1; fi
+	$(Q){ echo 'static const unsigned char og_min_btf[] = {'; \
+		od -An -v -tx1 $@.btf | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $@.tmp
+	$(Q)rm -f $@.btf && mv $@.tmp $@
+
+$(OUTPUT)/enforcer/loader.o: $(OUTPUT)/optguard.min_btf.h
+
 $(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "loader.h"
 #include "log.h"
 #include "optguard.skel.h"
+/* og_min_btf[]: the build's minimal BTF for the CO-RE relocations (Makefile) */
+#include "optguard.min_btf.h"
 
 static int map_resize(struct bpf_map *m, size_t n)
 {
@@ -84,14 +87,47 @@ static int bpf_lsm_listed(char *list, size_t len)
 #define LOAD_FORCE	(1u << 1)	/* sock_create, connect4/6, sockops */
 #define LOAD_CREATE	(1u << 2)	/* lsm_cgroup/socket_post_create */
 
-static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
-			 struct optguard_bpf **out)
+/*
+ * The CO-RE relocations of the cgroup programs (setsockopt, sock_create,
+ * connect4/6, sockops) name only the context structures of the BPF UAPI
+ * (struct bpf_sockopt, bpf_sock, bpf_sock_addr, bpf_sock_ops), whose layout
+ * is the kernel's ABI.  Relocating them against the few types the build
+ * took from its vmlinux BTF (bpftool gen min_core_btf) gives the same
+ * offsets as against the running kernel's BTF, without parsing its several
+ * MiB (about 100 ms, most of a start: P8).  The LSM programs read struct
+ * socket and struct sock, internal to each kernel: a load that takes them
+ * in uses the running kernel's BTF, as does any load the small BTF fails.
+ * The file libbpf reads it from: a memfd, closed after the load.
+ */
+static int min_btf_open(char *path, size_t len)
 {
+	int fd = memfd_create("optguard-min-btf", MFD_CLOEXEC);
+	size_t off = 0;
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	while (off < sizeof(og_min_btf)) {
+		w = write(fd, og_min_btf + off, sizeof(og_min_btf) - off);
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += w;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static int open_and_load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			     const char *btf_path, struct optguard_bpf **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
 	bool lsm = what & LOAD_LSM, force = what & LOAD_FORCE;
 	struct optguard_bpf *skel;
 	int ret;
 
-	skel = optguard_bpf__open();
+	skel = optguard_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
 	skel->rodata->has_retval = b->has_retval;
@@ -125,6 +161,23 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsi
 	return 0;
 }
 
+static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			 struct optguard_bpf **out)
+{
+	char path[64];
+	int fd, ret;
+
+	if (!(what & (LOAD_LSM | LOAD_CREATE)) && (fd = min_btf_open(path, sizeof(path))) >= 0) {
+		ret = open_and_load_btf(b, lim, what, path, out);
+		close(fd);
+		if (!ret)
+			return 0;
+		log_debug("bpf: load with the build's minimal BTF: %s; again with the kernel's",
+			  strerror(-ret));
+	}
+	return open_and_load_btf(b, lim, what, NULL, out);
+}
+
 int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 {
 	struct optguard_bpf *skel = NULL;
@@ -156,8 +209,13 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 		want_lsm = false;
 	}
 	/* the force programs walk cgroup levels in bpf_loop: without it, do not even try */
-	want_force = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
-	if (!want_force)
+	want_force = !lim->skip_force &&
+		     libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
+	if (lim->skip_force)
+		snprintf(b->force_reason, sizeof(b->force_reason),
+			 "not loaded: the policy at start forced nothing (restart optguard to add "
+			 "force rules)");
+	else if (!want_force)
 		snprintf(b->force_reason, sizeof(b->force_reason),
 			 "the kernel lacks the bpf_loop helper (Linux 5.17+) the force programs use");
 	if (want_lsm && want_force && lim->force_create) {

@@ -42,6 +42,7 @@ struct og_bpf_limits {
 	int cgroup_level;
 	enum og_lsm_mode lsm;	/* off: do not even try */
 	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
+	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
 };
 
 /*

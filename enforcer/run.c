@@ -428,6 +428,7 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	long long t_start = clock_ns(CLOCK_MONOTONIC), t_load, t_loaded, t_attach, t_attached;
 	struct daemon *d = calloc(1, sizeof(*d));
 	struct og_bpf_limits lim;
 	struct sigaction sa;
@@ -515,8 +516,12 @@ int cmd_run(int argc, char **argv)
 	lim.cgroup_level = d->pol->cgroup_level;
 	lim.lsm = d->pol->lsm;
 	lim.force_create = policy_forces(d->pol, OG_FP_CREATE);
+	/* a policy that forces nothing at start cannot gain force rules by a reload (check_force) */
+	lim.skip_force = !d->probe;
+	t_load = clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_load(&d->bpf, &lim))
 		goto out;
+	t_loaded = clock_ns(CLOCK_MONOTONIC);
 	if (d->probe && check_force(d, d->pol, &d->bpf)) {
 		log_warnx("%s: force rules this kernel cannot honour: refusing to start",
 			  d->policy_path);
@@ -544,8 +549,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	d->rt_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	t_attach = clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
+	t_attached = clock_ns(CLOCK_MONOTONIC);
 	if (!d->bpf.lsm_active) {
 		if (d->pol->lsm == OG_LSM_REQUIRE) {
 			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
@@ -585,6 +592,11 @@ int cmd_run(int argc, char **argv)
 							     "cgroup-only");
 		notify_ready(st);	/* systemd Type=notify; nothing without NOTIFY_SOCKET */
 	}
+	log_debug("start: policy and probes %lld ms, load %lld ms, install %lld ms, attach %lld ms, "
+		  "pin and state %lld ms", (t_load - t_start) / 1000000,
+		  (t_loaded - t_load) / 1000000, (t_attach - t_loaded) / 1000000,
+		  (t_attached - t_attach) / 1000000,
+		  (clock_ns(CLOCK_MONOTONIC) - t_attached) / 1000000);
 
 	while (!got_quit) {
 		int n = og_bpf_events_wait(&d->bpf, d->rb, &idle);
