@@ -20,10 +20,12 @@
  *   -w  remember when a call first failed with ERRNO
  *   -v  the value set (default 1)
  *
- * Prints one line: "calls=N allowed=N first=NS seconds=S errnos=E1,E2"
- * where first is the CLOCK_REALTIME (ns since the epoch, as `date +%s%N`) of
- * the first call that failed with the -u or -w errno (0: none did), allowed
- * counts the calls that succeeded and seconds is how long it called.
+ * Prints one line: "calls=N allowed=N first=NS seconds=S allowed_from=NS
+ * allowed_to=NS errnos=E1,E2" where first is the CLOCK_REALTIME (ns since the
+ * epoch, as `date +%s%N`) of the first call that failed with the -u or -w
+ * errno (0: none did), allowed counts the calls that succeeded (the first and
+ * the last of them at allowed_from and allowed_to) and seconds is how long it
+ * called.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,7 +70,7 @@ static int join_cgroup(const char *dir)
 int main(int argc, char **argv)
 {
 	const char *cg = NULL, *stop = NULL, *ready = NULL;
-	long long t_end, t0, now, first = 0, calls = 0, allowed = 0;
+	long long t_end, t0, now, first = 0, calls = 0, allowed = 0, a_first = 0, a_last = 0;
 	double seconds = 20;
 	long interval_us = 0;
 	int until = -1, watch = -1, value = 1, fd, c, i;
@@ -106,7 +108,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < 256; i++) {
 			calls++;
 			if (setsockopt(fd, SOL_SOCKET, SO_MARK, &value, sizeof(value)) == 0) {
-				allowed++;
+				a_last = clock_ns(CLOCK_REALTIME);
+				if (!allowed++)
+					a_first = a_last;
 			} else {
 				int e = errno;
 
@@ -137,8 +141,9 @@ int main(int argc, char **argv)
 	}
 done:
 	now = clock_ns(CLOCK_MONOTONIC);
-	printf("calls=%lld allowed=%lld first=%lld seconds=%.3f errnos=", calls, allowed, first,
-	       (now - t0) / 1e9);
+	printf("calls=%lld allowed=%lld first=%lld seconds=%.3f allowed_from=%lld allowed_to=%lld "
+	       "started=%lld errnos=", calls, allowed, first, (now - t0) / 1e9, a_first, a_last,
+	       t0 + clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	for (i = 1, c = 0; i < 4096; i++)
 		if (seen[i / 8] & (1 << (i % 8)))
 			printf("%s%d", c++ ? "," : "", i);
