@@ -90,6 +90,25 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The few vmlinux types the CO-RE relocations of optguard.bpf.o name, as a C array: the
+# loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
+# (enforcer/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
+# taken from the build's kernel like that; struct sock and socket are read by the LSM
+# programs only, which are always relocated against the running kernel's BTF.
+MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common
+$(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
+	$(call msg,GEN-BTF,$@)
+	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<
+	$(Q)bad=$$($(BPFTOOL) btf dump file $@.btf | awk -F"'" '/^\[[0-9]+\] (STRUCT|UNION) / && \
+		$$2 != "(anon)" {print $$2}' | grep -vxF $(addprefix -e ,$(MIN_BTF_TYPES))); \
+		if [ -n "$$bad" ]; then echo "$@: CO-RE relocations name kernel types" \
+		"that are not BPF UAPI: $$bad (see MIN_BTF_TYPES)" >&2; rm -f $@.btf; exit 1; fi
+	$(Q){ echo 'static const unsigned char og_min_btf[] = {'; \
+		od -An -v -tx1 $@.btf | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $@.tmp
+	$(Q)rm -f $@.btf && mv $@.tmp $@
+
+$(OUTPUT)/enforcer/loader.o: $(OUTPUT)/optguard.min_btf.h
+
 $(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -121,6 +140,11 @@ $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
 
+# the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
+$(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
 $(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
@@ -141,8 +165,8 @@ selftest: deps $(BIN)
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) timeout 3600 selftests/run-vm.sh all
 
 bench: deps $(BIN) $(BENCH_BINS)
-	$(Q)for b in $(BENCH_BINS); do timeout 600 $$b || exit 1; done
-	$(Q)OPTGUARD=$(CURDIR)/$(BIN) timeout 600 bench/daemon.sh
+	$(Q)for b in $(filter $(OUTPUT)/bench/bench_%,$(BENCH_BINS)); do timeout 600 $$b || exit 1; done
+	$(Q)OPTGUARD=$(CURDIR)/$(BIN) HAMMER=$(CURDIR)/$(OUTPUT)/bench/hammer timeout 600 bench/daemon.sh
 
 # libFuzzer harnesses (fuzz/), ASan + UBSan.  The library sources they need are compiled
 # again with the fuzzer's flags into $(FUZZ_OUT), never mixed with the normal objects.

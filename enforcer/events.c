@@ -41,6 +41,26 @@ static void put(struct out *o, const char *fmt, ...)
 	o->pos += n;
 }
 
+/* put(o, "%.*s", n, s) without the printf machinery: the strings of an event (P5). */
+static void put_mem(struct out *o, const char *s, size_t n)
+{
+	size_t room;
+
+	if (o->full)
+		return;
+	room = o->len - o->pos;
+	if (n >= room) {	/* as vsnprintf: what fits, terminated, and full */
+		memcpy(o->buf + o->pos, s, room - 1);
+		o->buf[o->len - 1] = '\0';
+		o->full = 1;
+		o->pos = o->len - 1;
+		return;
+	}
+	memcpy(o->buf + o->pos, s, n);
+	o->pos += n;
+	o->buf[o->pos] = '\0';
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -82,43 +102,56 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 static void put_json_str(struct out *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, l;
+	size_t i = 0, l = 0, run;
+	char esc[8];
 
-	put(o, "\"");
+	put_mem(o, "\"", 1);
 	while (i < n && p[i]) {
 		unsigned char c = p[i];
 
 		if (c == '"' || c == '\\') {
-			put(o, "\\%c", c);
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put_mem(o, esc, 2);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			put(o, "\\u%04x", c);
-			i++;
-		} else if ((l = utf8_len(p + i, n - i)) == 0) {
-			put(o, "\\u%04x", c);
+		} else if (c < 0x20 || c == 0x7f || (l = utf8_len(p + i, n - i)) == 0) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			put_mem(o, esc, 6);
 			i++;
 		} else {
-			put(o, "%.*s", (int)l, (const char *)p + i);
-			i += l;
+			/* a run of characters that pass as they are, in one copy */
+			run = i;
+			do {
+				i += l;
+			} while (i < n && p[i] && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20 &&
+				 p[i] != 0x7f && (l = utf8_len(p + i, n - i)) != 0);
+			put_mem(o, (const char *)p + run, i - run);
 		}
 	}
-	put(o, "\"");
+	put_mem(o, "\"", 1);
 }
 
 /* Text: printable ASCII except space, quote and backslash as is; the rest \xNN. */
 static void put_text_str(struct out *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
+	size_t i = 0, run;
+	char esc[8];
 
-	put(o, "\"");
-	for (i = 0; i < n && p[i]; i++) {
-		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
-			put(o, "%c", p[i]);
-		else
-			put(o, "\\x%02x", p[i]);
+	put_mem(o, "\"", 1);
+	while (i < n && p[i]) {
+		for (run = i; i < n && p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\';
+		     i++)
+			;
+		if (i > run)
+			put_mem(o, (const char *)p + run, i - run);
+		if (i < n && p[i]) {
+			snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+			put_mem(o, esc, 4);
+			i++;
+		}
 	}
-	put(o, "\"");
+	put_mem(o, "\"", 1);
 }
 
 const char *hook_name(int hook)
@@ -190,16 +223,22 @@ static void put_value(struct out *o, int json, const struct og_event *e, __u64 n
 	}
 }
 
-/* RFC 3339, UTC, microseconds */
+/* RFC 3339, UTC, microseconds; the date and time of the last second kept (P5) */
 static void format_ts(long long realtime_ns, char *ts, size_t len)
 {
+	static __thread time_t last = -1;
+	static __thread char day[64];
 	time_t sec = realtime_ns / 1000000000LL;
+	long long us = (realtime_ns % 1000000000LL) / 1000;
 	struct tm tm;
 
-	gmtime_r(&sec, &tm);
-	snprintf(ts, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (realtime_ns % 1000000000LL) / 1000);
+	if (sec != last || realtime_ns < 0) {
+		gmtime_r(&sec, &tm);
+		snprintf(day, sizeof(day), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last = realtime_ns < 0 ? -1 : sec;
+	}
+	snprintf(ts, len, "%.32s.%06lldZ", day, us);
 }
 
 int summary_format(enum og_log_kind kind, const char *rule, unsigned long long suppressed,

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -18,6 +22,8 @@
 #include "loader.h"
 #include "log.h"
 #include "optguard.skel.h"
+/* og_min_btf[]: the build's minimal BTF for the CO-RE relocations (Makefile) */
+#include "optguard.min_btf.h"
 
 static int map_resize(struct bpf_map *m, size_t n)
 {
@@ -84,14 +90,47 @@ static int bpf_lsm_listed(char *list, size_t len)
 #define LOAD_FORCE	(1u << 1)	/* sock_create, connect4/6, sockops */
 #define LOAD_CREATE	(1u << 2)	/* lsm_cgroup/socket_post_create */
 
-static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
-			 struct optguard_bpf **out)
+/*
+ * The CO-RE relocations of the cgroup programs (setsockopt, sock_create,
+ * connect4/6, sockops) name only the context structures of the BPF UAPI
+ * (struct bpf_sockopt, bpf_sock, bpf_sock_addr, bpf_sock_ops), whose layout
+ * is the kernel's ABI.  Relocating them against the few types the build
+ * took from its vmlinux BTF (bpftool gen min_core_btf) gives the same
+ * offsets as against the running kernel's BTF, without parsing its several
+ * MiB (about 100 ms, most of a start: P8).  The LSM programs read struct
+ * socket and struct sock, internal to each kernel: a load that takes them
+ * in uses the running kernel's BTF, as does any load the small BTF fails.
+ * The file libbpf reads it from: a memfd, closed after the load.
+ */
+static int min_btf_open(char *path, size_t len)
 {
+	int fd = memfd_create("optguard-min-btf", MFD_CLOEXEC);
+	size_t off = 0;
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	while (off < sizeof(og_min_btf)) {
+		w = write(fd, og_min_btf + off, sizeof(og_min_btf) - off);
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += w;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static int open_and_load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			     const char *btf_path, struct optguard_bpf **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
 	bool lsm = what & LOAD_LSM, force = what & LOAD_FORCE;
 	struct optguard_bpf *skel;
 	int ret;
 
-	skel = optguard_bpf__open();
+	skel = optguard_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
 	skel->rodata->has_retval = b->has_retval;
@@ -125,6 +164,23 @@ static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsi
 	return 0;
 }
 
+static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			 struct optguard_bpf **out)
+{
+	char path[64];
+	int fd, ret;
+
+	if (!(what & (LOAD_LSM | LOAD_CREATE)) && (fd = min_btf_open(path, sizeof(path))) >= 0) {
+		ret = open_and_load_btf(b, lim, what, path, out);
+		close(fd);
+		if (!ret)
+			return 0;
+		log_debug("bpf: load with the build's minimal BTF: %s; again with the kernel's",
+			  strerror(-ret));
+	}
+	return open_and_load_btf(b, lim, what, NULL, out);
+}
+
 int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 {
 	struct optguard_bpf *skel = NULL;
@@ -156,8 +212,13 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 		want_lsm = false;
 	}
 	/* the force programs walk cgroup levels in bpf_loop: without it, do not even try */
-	want_force = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
-	if (!want_force)
+	want_force = !lim->skip_force &&
+		     libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
+	if (lim->skip_force)
+		snprintf(b->force_reason, sizeof(b->force_reason),
+			 "not loaded: the policy at start forced nothing (restart optguard to add "
+			 "force rules)");
+	else if (!want_force)
 		snprintf(b->force_reason, sizeof(b->force_reason),
 			 "the kernel lacks the bpf_loop helper (Linux 5.17+) the force programs use");
 	if (want_lsm && want_force && lim->force_create) {
@@ -249,7 +310,83 @@ static bool lsm_runs(struct og_bpf *b)
 	return __atomic_load_n(&b->skel->bss->og_lsm_probe_hits, __ATOMIC_SEQ_CST) != before;
 }
 
-/* Delete every key of generation @gen. */
+/*
+ * What one generation of og_rules or og_force holds: keys (without the
+ * generation bit) sorted, and their values.  Shared, counted, by the two
+ * generations once they hold the same.
+ */
+struct og_gen_set {
+	int refs;
+	size_t n, vsize;
+	struct og_rule_key *keys;
+	char *vals;
+};
+
+static void set_put(struct og_gen_set *s)
+{
+	if (s && --s->refs == 0) {
+		free(s->keys);
+		free(s->vals);
+		free(s);
+	}
+}
+
+static int key_cmp(const struct og_rule_key *x, const struct og_rule_key *y)
+{
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->cgid != y->cgid)
+		return x->cgid < y->cgid ? -1 : 1;
+	return 0;
+}
+
+static int idx_cmp(const void *a, const void *b, void *keys)
+{
+	const struct og_rule_key *k = keys;
+
+	return key_cmp(&k[*(const __u32 *)a], &k[*(const __u32 *)b]);
+}
+
+/* @n keys and values of an encoding, sorted by key: NULL when out of memory */
+static struct og_gen_set *set_new(const struct og_rule_key *keys, const void *vals, size_t vsize,
+				  size_t n)
+{
+	struct og_gen_set *s = calloc(1, sizeof(*s));
+	__u32 *idx = malloc((n ? n : 1) * sizeof(*idx));
+	size_t i;
+
+	if (!s || !idx)
+		goto fail;
+	s->refs = 1;
+	s->n = n;
+	s->vsize = vsize;
+	s->keys = malloc((n ? n : 1) * sizeof(*s->keys));
+	s->vals = malloc((n ? n : 1) * vsize);
+	if (!s->keys || !s->vals)
+		goto fail;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	if (n)
+		qsort_r(idx, n, sizeof(*idx), idx_cmp, (void *)keys);
+	for (i = 0; i < n; i++) {
+		s->keys[i] = keys[idx[i]];
+		memcpy(s->vals + i * vsize, (const char *)vals + (size_t)idx[i] * vsize, vsize);
+	}
+	free(idx);
+	return s;
+fail:
+	free(idx);
+	if (s) {
+		free(s->keys);
+		free(s->vals);
+		free(s);
+	}
+	return NULL;
+}
+
+/* Delete every key of generation @gen (what it holds is not known). */
 static int clear_gen(int fd, __u32 gen)
 {
 	struct og_rule_key k, next, *prev = NULL;
@@ -282,63 +419,105 @@ static int clear_gen(int fd, __u32 gen)
 	return ret;
 }
 
-/*
- * Put @n keys (given without the generation bit) and their values into
- * generation @gen of map @fd, and remember the keys in *@kept (for the next
- * clear of that generation).  Batched (one syscall per 4096 keys, P6) where
- * the kernel has BPF_MAP_UPDATE_BATCH, one by one otherwise.
- */
-static int fill_gen(int fd, const struct og_rule_key *keys, const void *vals, size_t vsize,
-		    size_t n, __u32 gen, struct og_rule_key **kept, size_t *nkept)
+/* Batched (one syscall per 4096 keys) where the kernel has it, else one by one. */
+static int update_keys(int fd, const struct og_rule_key *k, const char *v, size_t vsize, size_t n)
 {
-	struct og_rule_key *k = malloc((n ? n : 1) * sizeof(*k));
 	size_t i, done = 0;
-	int ret = 0;
 
-	if (!k)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		k[i] = keys[i];
-		k[i].slot |= gen << 31;
-	}
 	while (done < n) {
 		__u32 count = n - done > 4096 ? 4096 : n - done;
 
-		if (bpf_map_update_batch(fd, k + done, (const char *)vals + done * vsize, &count,
-					 NULL))
+		if (bpf_map_update_batch(fd, k + done, v + done * vsize, &count, NULL))
 			break;	/* EINVAL on kernels without batch ops for this map: below */
 		done += count;
 	}
-	for (i = done; i < n; i++) {
-		if (bpf_map_update_elem(fd, &k[i], (const char *)vals + i * vsize, BPF_ANY)) {
-			ret = -errno;
-			break;
-		}
-	}
-	free(*kept);
-	*kept = k;
-	*nkept = ret ? i : n;
-	return ret;
+	for (i = done; i < n; i++)
+		if (bpf_map_update_elem(fd, &k[i], v + i * vsize, BPF_ANY))
+			return -errno;
+	return 0;
 }
 
-/* Empty generation @gen of map @fd: by the keys fill_gen() kept, else by a walk. */
-static int empty_gen(int fd, __u32 gen, struct og_rule_key **kept, size_t *nkept)
+static int delete_keys(int fd, const struct og_rule_key *k, size_t n)
 {
-	__u32 count;
+	__u32 count = n;
 	size_t i;
 
-	if (!*kept)
-		return clear_gen(fd, gen);
-	count = *nkept;
-	if (count && bpf_map_delete_batch(fd, *kept, &count, NULL)) {
+	if (n && bpf_map_delete_batch(fd, k, &count, NULL)) {
 		/* no batch delete here (or a key already gone): one by one */
-		for (i = 0; i < *nkept; i++)
-			if (bpf_map_delete_elem(fd, &(*kept)[i]) && errno != ENOENT)
+		for (i = 0; i < n; i++)
+			if (bpf_map_delete_elem(fd, &k[i]) && errno != ENOENT)
 				return -errno;
 	}
-	free(*kept);
-	*kept = NULL;
-	*nkept = 0;
+	return 0;
+}
+
+/*
+ * Make generation @gen of map @fd hold @want (NULL: nothing), writing only
+ * what differs from what it holds (*@have): a reload that changes a few
+ * rules of a big policy costs a few map updates (P6).  On failure what the
+ * generation holds is not known any more: the next call empties it first.
+ */
+static int sync_gen(int fd, __u32 gen, struct og_gen_set **have, bool *unknown,
+		    struct og_gen_set *want)
+{
+	static const struct og_gen_set none;
+	const struct og_gen_set *h = *have && !*unknown ? *have : &none, *w = want ? want : &none;
+	size_t vsize = w->vsize ? w->vsize : h->vsize;
+	struct og_rule_key *dk = NULL, *uk = NULL;
+	size_t i = 0, j = 0, nd = 0, nu = 0;
+	char *uv = NULL;
+	int ret = 0, c;
+
+	if (*have == want && !*unknown)
+		return 0;
+	if (*unknown) {
+		ret = clear_gen(fd, gen);
+		if (ret)
+			return ret;
+		set_put(*have);
+		*have = NULL;
+		*unknown = false;
+	}
+	dk = malloc((h->n ? h->n : 1) * sizeof(*dk));
+	uk = malloc((w->n ? w->n : 1) * sizeof(*uk));
+	uv = malloc((w->n ? w->n : 1) * (vsize ? vsize : 1));
+	if (!dk || !uk || !uv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (i < h->n || j < w->n) {
+		c = i == h->n ? 1 : j == w->n ? -1 : key_cmp(&h->keys[i], &w->keys[j]);
+		if (c < 0) {
+			dk[nd] = h->keys[i++];
+			dk[nd++].slot |= gen << 31;
+			continue;
+		}
+		if (c > 0 || memcmp(h->vals + i * vsize, w->vals + j * vsize, vsize)) {
+			uk[nu] = w->keys[j];
+			uk[nu].slot |= gen << 31;
+			memcpy(uv + nu * vsize, w->vals + j * vsize, vsize);
+			nu++;
+		}
+		if (c == 0)
+			i++;
+		j++;
+	}
+	/* gone first: the map is sized for one policy per generation, not two */
+	ret = delete_keys(fd, dk, nd);
+	if (!ret)
+		ret = update_keys(fd, uk, uv, vsize, nu);
+out:
+	free(dk);
+	free(uk);
+	free(uv);
+	if (ret) {
+		*unknown = true;
+		return ret;
+	}
+	set_put(*have);
+	*have = want;
+	if (want)
+		want->refs++;
 	return 0;
 }
 
@@ -350,6 +529,7 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 	int force_fd = bpf_map__fd(s->maps.og_force);
 	__u32 active = __atomic_load_n(&s->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
 	__u32 idle = active ^ 1;
+	struct og_gen_set *rules, *force;
 	size_t i;
 	int ret;
 
@@ -359,16 +539,22 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 			  b->key_cap / 2, b->id_cap);
 		return -E2BIG;
 	}
-	ret = empty_gen(rules_fd, idle, &b->kept[0][idle], &b->nkept[0][idle]);
-	if (ret) {
-		log_warnx("bpf: cannot clear the idle generation: %s", strerror(-ret));
-		return ret;
+	if (enc->nfkeys > b->key_cap / 2) {
+		log_warnx("bpf: the policy needs %zu force keys, the map was sized for %zu: "
+			  "restart optguard to load it", enc->nfkeys, b->key_cap / 2);
+		return -E2BIG;
 	}
-	ret = fill_gen(rules_fd, enc->keys, enc->vals, sizeof(*enc->vals), enc->nkeys, idle,
-		       &b->kept[0][idle], &b->nkept[0][idle]);
+	rules = set_new(enc->keys, enc->vals, sizeof(*enc->vals), enc->nkeys);
+	force = set_new(enc->fkeys, enc->fsets, sizeof(*enc->fsets), enc->nfkeys);
+	if (!rules || !force) {
+		set_put(rules);
+		set_put(force);
+		return -ENOMEM;
+	}
+	ret = sync_gen(rules_fd, idle, &b->held[0][idle], &b->unknown[0][idle], rules);
 	if (ret) {
 		log_warnx("bpf: cannot add the rules: %s", strerror(-ret));
-		return ret;
+		goto out;
 	}
 	/* other slots are shared by both generations: only ever added */
 	for (i = 0; i < enc->nother; i++) {
@@ -376,25 +562,14 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 					BPF_ANY)) {
 			ret = -errno;
 			log_warn("bpf: cannot add an option slot");
-			return ret;
+			goto out;
 		}
 	}
-	if (enc->nfkeys > b->key_cap / 2) {
-		log_warnx("bpf: the policy needs %zu force keys, the map was sized for %zu: "
-			  "restart optguard to load it", enc->nfkeys, b->key_cap / 2);
-		return -E2BIG;
-	}
 	/* the force keys follow the same generation: filled while idle, live with the flip */
-	ret = empty_gen(force_fd, idle, &b->kept[1][idle], &b->nkept[1][idle]);
-	if (ret) {
-		log_warnx("bpf: cannot clear the idle generation of og_force: %s", strerror(-ret));
-		return ret;
-	}
-	ret = fill_gen(force_fd, enc->fkeys, enc->fsets, sizeof(*enc->fsets), enc->nfkeys, idle,
-		       &b->kept[1][idle], &b->nkept[1][idle]);
+	ret = sync_gen(force_fd, idle, &b->held[1][idle], &b->unknown[1][idle], force);
 	if (ret) {
 		log_warnx("bpf: cannot add the force keys: %s", strerror(-ret));
-		return ret;
+		goto out;
 	}
 	s->bss->og_force_info[idle] = enc->force_info;
 	memcpy(s->bss->og_slot_info[idle], enc->slot_info, sizeof(enc->slot_info));
@@ -402,7 +577,40 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 	s->bss->og_cfg[idle].lsm = b->lsm_active;
 	/* the switch: one aligned 32-bit store, after everything above is visible */
 	__atomic_store_n(&s->bss->og_active_gen, idle, __ATOMIC_RELEASE);
-	return idle;
+	ret = idle;
+out:
+	set_put(rules);
+	set_put(force);
+	return ret;
+}
+
+int og_bpf_mirror(struct og_bpf *b)
+{
+	__u32 active = __atomic_load_n(&b->skel->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
+	__u32 old = active ^ 1;
+	int ret, m;
+
+	if (b->held[0][old] == b->held[0][active] && b->held[1][old] == b->held[1][active] &&
+	    !b->unknown[0][old] && !b->unknown[1][old])
+		return 0;
+	/*
+	 * A program that read og_active_gen before the switch may still be
+	 * looking the old generation up: they run inside rcu_read_lock(), and
+	 * MEMBARRIER_CMD_GLOBAL is synchronize_rcu().  With one CPU online it
+	 * returns at once, without a grace period (and nohz_full refuses it):
+	 * the old generation then stays as it is, and the next install brings it
+	 * up to date from what it holds.
+	 */
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return 0;
+	for (m = 0; m < 2; m++) {
+		int fd = bpf_map__fd(m ? b->skel->maps.og_force : b->skel->maps.og_rules);
+
+		ret = sync_gen(fd, old, &b->held[m][old], &b->unknown[m][old], b->held[m][active]);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -499,20 +707,40 @@ int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
 	return counters_read(bpf_map__fd(b->skel->maps.og_counters), out, n);
 }
 
+/* ring_buffer__poll(), with @sigmask in place while it waits (epoll_pwait) */
+static int rb_pwait(struct ring_buffer *rb, int timeout_ms, const sigset_t *sigmask)
+{
+	struct epoll_event ev;
+	int n;
+
+	if (!sigmask)
+		return ring_buffer__poll(rb, timeout_ms);
+	n = epoll_pwait(ring_buffer__epoll_fd(rb), &ev, 1, timeout_ms, sigmask);
+	if (n < 0)
+		return -errno;
+	return n ? ring_buffer__consume(rb) : 0;
+}
+
 int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle)
+{
+	return og_bpf_events_pwait(b, rb, idle, NULL);
+}
+
+int og_bpf_events_pwait(struct og_bpf *b, struct ring_buffer *rb, int *idle,
+			const sigset_t *sigmask)
 {
 	volatile __u32 *sleeping = &b->skel->bss->og_consumer_sleeping;
 	int n;
 
 	if (*idle < OG_IDLE_POLLS) {
-		n = ring_buffer__poll(rb, OG_POLL_MS);
+		n = rb_pwait(rb, OG_POLL_MS, sigmask);
 	} else {
 		/* idle: announce the sleep, then look once more before it */
 		__atomic_store_n(sleeping, 1, __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		n = ring_buffer__consume(rb);
 		if (n == 0)
-			n = ring_buffer__poll(rb, -1);
+			n = rb_pwait(rb, -1, sigmask);
 		__atomic_store_n(sleeping, 0, __ATOMIC_SEQ_CST);
 	}
 	if (n > 0)
@@ -538,7 +766,7 @@ void og_bpf_close(struct og_bpf *b)
 
 	for (m = 0; m < 2; m++)
 		for (g = 0; g < OG_NGENS; g++)
-			free(b->kept[m][g]);
+			set_put(b->held[m][g]);
 	int i;
 
 	for (i = 0; i < 5; i++)

@@ -3,6 +3,7 @@
 #ifndef OPTGUARD_LOADER_H
 #define OPTGUARD_LOADER_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "encode.h"
@@ -11,6 +12,7 @@
 struct optguard_bpf;
 struct bpf_link;
 struct ring_buffer;
+struct og_gen_set;
 
 struct og_bpf {
 	struct optguard_bpf *skel;
@@ -29,9 +31,9 @@ struct og_bpf {
 	bool create_loaded;	/* lsm_cgroup/socket_post_create loaded */
 	char force_reason[320];	/* why not */
 	char create_reason[320];
-	/* the keys each generation of og_rules [0] and og_force [1] holds */
-	struct og_rule_key *kept[2][OG_NGENS];
-	size_t nkept[2][OG_NGENS];
+	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
+	struct og_gen_set *held[2][OG_NGENS];
+	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
 };
 
 struct og_bpf_limits {
@@ -42,6 +44,7 @@ struct og_bpf_limits {
 	int cgroup_level;
 	enum og_lsm_mode lsm;	/* off: do not even try */
 	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
+	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
 };
 
 /*
@@ -57,6 +60,15 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim);
  * is needed), or another -errno.
  */
 int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc);
+/*
+ * After og_bpf_install(): wait until no program can still be reading the
+ * generation it replaced (an RCU grace period), then make that generation
+ * hold the same as the active one, so that the next install writes only
+ * what its policy changes.  Off the path to the new policy; where the wait
+ * is not possible the generation stays as it is, and the next install
+ * writes what differs from it.  0 or -errno.
+ */
+int og_bpf_mirror(struct og_bpf *b);
 /*
  * Attach the LSM program (globally; it checks that it runs, else detaches
  * it and says why in b->lsm_reason) and the cgroup program to the cgroup
@@ -77,6 +89,13 @@ int og_bpf_counters_fd(struct og_bpf *b);
  * number of events, or -EINTR on a signal.
  */
 int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle);
+/*
+ * The same, with the signal mask @sigmask (NULL: unchanged) in place while
+ * it waits, atomically (epoll_pwait): a daemon that blocks its signals
+ * outside the wait cannot miss one that arrives just before it.
+ */
+int og_bpf_events_pwait(struct og_bpf *b, struct ring_buffer *rb, int *idle,
+			const sigset_t *sigmask);
 /* Detach and free everything. */
 void og_bpf_close(struct og_bpf *b);
 

@@ -37,40 +37,83 @@ static size_t nh_hash(int kind, const char *name)
 
 	for (; *name; name++)
 		h = (h ^ (unsigned char)*name) * 1099511628211ull;
-	return h;
+	return h ^ (h >> 29);	/* FNV's low bits alone index the table poorly */
 }
 
 long nh_get(const struct name_hash *h, int kind, const char *name)
 {
-	size_t i;
+	size_t hash, i;
+	unsigned int tag;
 
 	if (!h->cap)
 		return -1;
-	for (i = nh_hash(kind, name) & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
-		if (h->e[i].kind == kind && !strcmp(h->e[i].name, name))
+	hash = nh_hash(kind, name);
+	tag = (unsigned int)(hash >> 32);
+	for (i = hash & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
+		if (h->e[i].tag == tag && h->e[i].kind == kind && !strcmp(h->e[i].name, name))
 			return h->e[i].idx;
+	return -1;
+}
+
+static int nh_grow(struct name_hash *h, size_t cap)
+{
+	struct name_hash g = { .cap = cap };
+	size_t i, j;
+
+	g.e = calloc(g.cap, sizeof(*g.e));
+	if (!g.e)
+		return -ENOMEM;
+	for (i = 0; i < h->cap; i++) {
+		if (!h->e[i].name)
+			continue;
+		for (j = (nh_hash(h->e[i].kind, h->e[i].name)) & (g.cap - 1); g.e[j].name;
+		     j = (j + 1) & (g.cap - 1))
+			;
+		g.e[j] = h->e[i];
+		g.n++;
+	}
+	free(h->e);
+	*h = g;
+	return 0;
+}
+
+int nh_reserve(struct name_hash *h, size_t n)
+{
+	size_t cap = h->cap ? h->cap : 64;
+
+	while ((h->n + n) * 2 > cap)
+		cap *= 2;
+	return cap > h->cap ? nh_grow(h, cap) : 0;
+}
+
+long nh_add(struct name_hash *h, int kind, const char *name, long idx)
+{
+	size_t hash, i;
+	unsigned int tag;
+
+	if ((h->n + 1) * 2 > h->cap && nh_grow(h, h->cap ? h->cap * 2 : 64))
+		return -ENOMEM;
+	hash = nh_hash(kind, name);
+	tag = (unsigned int)(hash >> 32);
+	for (i = hash & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
+		if (h->e[i].tag == tag && h->e[i].kind == kind && !strcmp(h->e[i].name, name))
+			return h->e[i].idx;
+	h->e[i] = (struct name_ent){ .name = name, .tag = tag, .kind = kind, .idx = idx };
+	h->n++;
 	return -1;
 }
 
 int nh_put(struct name_hash *h, int kind, const char *name, long idx)
 {
-	size_t i;
+	size_t hash, i;
 
-	if ((h->n + 1) * 2 > h->cap) {
-		struct name_hash g = { .cap = h->cap ? h->cap * 2 : 64 };
-
-		g.e = calloc(g.cap, sizeof(*g.e));
-		if (!g.e)
-			return -ENOMEM;
-		for (i = 0; i < h->cap; i++)
-			if (h->e[i].name)
-				nh_put(&g, h->e[i].kind, h->e[i].name, h->e[i].idx);
-		free(h->e);
-		*h = g;
-	}
-	for (i = nh_hash(kind, name) & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
+	if ((h->n + 1) * 2 > h->cap && nh_grow(h, h->cap ? h->cap * 2 : 64))
+		return -ENOMEM;
+	hash = nh_hash(kind, name);
+	for (i = hash & (h->cap - 1); h->e[i].name; i = (i + 1) & (h->cap - 1))
 		;
-	h->e[i] = (struct name_ent){ .name = name, .kind = kind, .idx = idx };
+	h->e[i] = (struct name_ent){ .name = name, .tag = (unsigned int)(hash >> 32), .kind = kind,
+				     .idx = idx };
 	h->n++;
 	return 0;
 }
@@ -151,6 +194,35 @@ char *pstrdup(struct parser *ps, const char *s)
 	return d;
 }
 
+/*
+ * A copy of @s that lives until parser_free(): keys, values and section
+ * names, tens of thousands in a big policy, without a malloc() each (P6).
+ */
+static char *astrdup(struct parser *ps, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct arena_chunk *c = ps->arena;
+	char *d;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			ps->oom = true;
+			return NULL;
+		}
+		c->next = ps->arena;
+		c->used = 0;
+		c->cap = cap;
+		ps->arena = c;
+	}
+	d = c->data + c->used;
+	c->used += n;
+	memcpy(d, s, n);
+	return d;
+}
+
 /* ---- pass 1: inih ---------------------------------------------------- */
 
 static bool valid_name(const char *s)
@@ -191,12 +263,6 @@ static void section_open(struct parser *ps, const char *title, int line)
 		     title, NAME_MAX_LEN);
 		kind = SEC_BAD;
 	}
-	if (kind != SEC_BAD && (i = nh_get(&ps->sec_names, kind, name)) >= 0) {
-		/* its keys are dropped: they would only repeat the conflict */
-		perr(ps, line, "duplicate section [%s] (first at line %d)", title,
-		     ps->secs[i].line);
-		kind = SEC_BAD;
-	}
 	if (ps->nsecs == ps->secs_cap) {
 		size_t ncap = ps->secs_cap ? ps->secs_cap * 2 : 16;
 
@@ -208,12 +274,20 @@ static void section_open(struct parser *ps, const char *title, int line)
 		ps->secs = s;
 		ps->secs_cap = ncap;
 	}
-	s = ps->secs;
-	s[ps->nsecs] = (struct section){ .kind = kind, .line = line,
-					 .name = pstrdup(ps, name ? name : "") };
-	if (kind != SEC_BAD && s[ps->nsecs].name &&
-	    nh_put(&ps->sec_names, kind, s[ps->nsecs].name, ps->nsecs))
-		ps->oom = true;
+	s = &ps->secs[ps->nsecs];
+	*s = (struct section){ .kind = kind, .line = line, .kv_first = ps->nkvs,
+			       .name = astrdup(ps, name ? name : "") };
+	if (kind != SEC_BAD && s->name) {
+		i = nh_add(&ps->sec_names, kind, s->name, ps->nsecs);
+		if (i == -ENOMEM) {
+			ps->oom = true;
+		} else if (i >= 0) {
+			/* its keys are dropped: they would only repeat the conflict */
+			perr(ps, line, "duplicate section [%s] (first at line %d)", title,
+			     ps->secs[i].line);
+			s->kind = SEC_BAD;
+		}
+	}
 	ps->cur = (long)ps->nsecs++;
 }
 
@@ -375,16 +449,25 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	s = &ps->secs[ps->cur];
 	if (s->kind == SEC_BAD)
 		return 1;
-	kvs = realloc(s->kvs, (s->nkvs + 1) * sizeof(*kvs));
-	if (!kvs) {
-		ps->oom = true;
-		return 1;
+	/* the keys of a section are contiguous: they follow its header, and only its */
+	if (ps->nkvs == ps->kvs_cap) {
+		size_t ncap = ps->kvs_cap ? ps->kvs_cap * 2 : 64;
+
+		kvs = realloc(ps->kvs, ncap * sizeof(*kvs));
+		if (!kvs) {
+			ps->oom = true;
+			return 1;
+		}
+		ps->kvs = kvs;
+		ps->kvs_cap = ncap;
 	}
-	s->kvs = kvs;
-	kvs[s->nkvs] = (struct kv){ .key = pstrdup(ps, name), .val = pstrdup(ps, value),
-				    .line = ps->lineno };
-	if (kvs[s->nkvs].key && kvs[s->nkvs].val)
+	kvs = ps->kvs;
+	kvs[ps->nkvs] = (struct kv){ .key = astrdup(ps, name), .val = astrdup(ps, value),
+				     .line = ps->lineno };
+	if (kvs[ps->nkvs].key && kvs[ps->nkvs].val) {
+		ps->nkvs++;
 		s->nkvs++;
+	}
 	return 1;
 }
 
@@ -551,16 +634,14 @@ static void flush_msgs(struct parser *ps, struct og_diag *diag)
 
 static void parser_free(struct parser *ps)
 {
-	size_t i, j;
+	struct arena_chunk *c, *next;
+	size_t i;
 
-	for (i = 0; i < ps->nsecs; i++) {
-		for (j = 0; j < ps->secs[i].nkvs; j++) {
-			free(ps->secs[i].kvs[j].key);
-			free(ps->secs[i].kvs[j].val);
-		}
-		free(ps->secs[i].kvs);
-		free(ps->secs[i].name);
+	for (c = ps->arena; c; c = next) {
+		next = c->next;
+		free(c);
 	}
+	free(ps->kvs);
 	free(ps->secs);
 	for (i = 0; i < ps->nmsgs; i++)
 		free(ps->msgs[i].text);
@@ -608,12 +689,27 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 {
 	struct parser ps = { .file = name, .buf = buf, .len = len, .cur = -1 };
 	struct og_policy *p = NULL;
-	size_t i;
+	const char *p0;
+	size_t i, n;
 	int ret;
 
+	/* about one section per '[': the index of their names never grows while it fills */
+	for (i = 0, p0 = buf; (p0 = memchr(p0, '[', buf + len - p0)); p0++)
+		i++;
+	for (n = 1, p0 = buf; (p0 = memchr(p0, '\n', buf + len - p0)); p0++)
+		n++;
+	/* and at most a key per line: what is never used of these is never touched */
+	ps.secs = malloc((i + 1) * sizeof(*ps.secs));
+	ps.kvs = malloc(n * sizeof(*ps.kvs));
+	if (!ps.secs || !ps.kvs || nh_reserve(&ps.sec_names, i))
+		ps.oom = true;
+	ps.secs_cap = ps.secs ? i + 1 : 0;
+	ps.kvs_cap = ps.kvs ? n : 0;
 	ret = ini_parse_stream(read_line, &ps, on_key, &ps);
 	if (ret == -2)
 		ps.oom = true;
+	for (i = 0; i < ps.nsecs; i++)
+		ps.secs[i].kvs = ps.kvs ? ps.kvs + ps.secs[i].kv_first : NULL;
 	/* any other inih error is on a line classify() let through: it has reported it */
 	if (!ps.oom)
 		p = policy_new(&ps, name);
@@ -623,6 +719,8 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 			if (ps.secs[i].kind == SEC_SCOPE)
 				scope_build(&ps, p, &ps.secs[i], &p->scopes[p->nscopes],
 					    &ps.scope_bad[p->nscopes]), p->nscopes++;
+		if (nh_reserve(&ps.scope_names, p->nscopes))
+			ps.oom = true;
 		for (i = 0; i < p->nscopes && !ps.oom; i++)
 			if (p->scopes[i].name &&
 			    nh_put(&ps.scope_names, SEC_SCOPE, p->scopes[i].name, i))
@@ -665,15 +763,27 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 		flush_msgs(&ps, diag);
 		return ret;
 	}
-	/* fopen() takes a directory; reading it would only say "read error" */
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-		perr(&ps, 0, "%s", strerror(EISDIR));
+	if (fstat(fileno(f), &st) == 0) {
+		/* fopen() takes a directory; reading it would only say "read error" */
+		if (S_ISDIR(st.st_mode)) {
+			ret = -EISDIR;
+			perr(&ps, 0, "%s", strerror(EISDIR));
+			goto fail;
+		}
+		/* the file's size, +1 to see its end in one read: no copy as it grows */
+		if (S_ISREG(st.st_mode) && st.st_size < POLICY_MAX_SIZE)
+			cap = (size_t)st.st_size + 1;
+	}
+	buf = malloc(cap ? cap : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		perr(&ps, 0, "out of memory");
 		goto fail;
 	}
 	for (;;) {
 		if (len == cap) {
-			cap = cap ? cap * 2 : 8192;
+			cap = !cap ? 8192 : cap < POLICY_MAX_SIZE && cap * 2 > POLICY_MAX_SIZE ?
+			      POLICY_MAX_SIZE : cap * 2;
 			nb = cap > POLICY_MAX_SIZE ? NULL : realloc(buf, cap);
 			if (!nb) {
 				ret = cap > POLICY_MAX_SIZE ? -EFBIG : -ENOMEM;
@@ -719,8 +829,10 @@ void policy_free(struct og_policy *p)
 		free(p->scopes[i].name);
 	}
 	free(p->scopes);
-	for (i = 0; i < p->nrules; i++)
+	for (i = 0; i < p->nrules; i++) {
 		free(p->rules[i].name);
+		free(p->rules[i].except);
+	}
 	free(p->rules);
 	free(p->path);
 	free(p->cgroup);

@@ -59,7 +59,7 @@ struct og_rule_def {
 	bool has_value, has_min, has_max;
 	struct og_value value;	/* rewrite, force */
 	struct og_value min, max;	/* clamp */
-	struct og_value except[OG_EXCEPT_MAX];
+	struct og_value *except;	/* nexcept values; NULL without an except key */
 	size_t nexcept;
 	unsigned int at;	/* force: OG_AT_* mask */
 	enum og_on_change on_change;	/* force */

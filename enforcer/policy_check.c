@@ -509,6 +509,12 @@ static void rule_except(struct parser *ps, struct og_rule_def *r, const struct k
 		return;
 	if ((size_t)n > max)
 		perr(ps, kv->line, "too many except values (%ld, at most %zu)", n, max);
+	/* its own allocation: most rules have none, and a rule is much smaller without */
+	r->except = calloc(n < (long)max ? n : (long)max, sizeof(*r->except));
+	if (!r->except && n) {
+		ps->oom = true;
+		n = 0;
+	}
 	for (i = 0; i < n && (size_t)i < max; i++)
 		if (!rule_value(ps, r, kv->line, items[i], &r->except[r->nexcept]))
 			r->nexcept++;

@@ -17,10 +17,18 @@ enum sec_kind { SEC_BAD, SEC_ENFORCER, SEC_SCOPE, SEC_RULE };
 
 struct section {
 	enum sec_kind kind;
-	char *name;		/* NAME of [scope:NAME] and [rule:NAME] */
+	char *name;		/* NAME of [scope:NAME] and [rule:NAME] (in the parser's arena) */
 	int line;
-	struct kv *kvs;
+	struct kv *kvs;		/* into parser.kvs, once pass 1 is done */
+	size_t kv_first;	/* index of its first key in parser.kvs */
 	size_t nkvs;
+};
+
+/* Strings that live as long as the parser: allocated in chunks, freed at once. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
 };
 
 struct msg {
@@ -33,6 +41,7 @@ struct msg {
 /* An open-addressing index of names, so that big policies parse in O(n). */
 struct name_ent {
 	const char *name;	/* not owned */
+	unsigned int tag;	/* bits of the hash: most mismatches without a strcmp() */
 	int kind;
 	long idx;
 };
@@ -44,9 +53,13 @@ struct name_hash {
 
 /* The index stored for (kind, name), or -1. */
 long nh_get(const struct name_hash *h, int kind, const char *name);
+/* Add (kind, name) unless there: -1 when added, the index it has, or -ENOMEM */
+long nh_add(struct name_hash *h, int kind, const char *name, long idx);
 /* 0 or -ENOMEM */
 int nh_put(struct name_hash *h, int kind, const char *name, long idx);
 void nh_free(struct name_hash *h);
+/* Room for @n names without growing: 0 or -ENOMEM */
+int nh_reserve(struct name_hash *h, size_t n);
 
 struct parser {
 	const char *file;
@@ -55,6 +68,9 @@ struct parser {
 	int lineno;
 	struct section *secs;
 	size_t nsecs, secs_cap;
+	struct kv *kvs;		/* every key of every section, in file order */
+	size_t nkvs, kvs_cap;
+	struct arena_chunk *arena;	/* keys, values and section names */
 	struct name_hash sec_names;	/* (kind, name) -> index in secs */
 	struct name_hash scope_names;	/* name -> index in p->scopes */
 	long cur;		/* section the next keys go to; -1: none yet */

@@ -249,6 +249,24 @@ og_hup
 wait_grep "$T/daemon.err" "reloaded $pol" 2
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"reload valid again: SO_MARK is denied again"
+
+# a reload writes only what changed into the idle generation: keys added, removed, changed,
+# over both generations in turn
+printf '\n[rule:prio]\noption = SO_PRIORITY\naction = deny\nerrno = EACCES\n' >> "$pol"
+og_hup
+wait_grep "$T/daemon.err" "reloaded $pol" 3
+is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+	"set=-1 errno=EPERM/set=-1 errno=EACCES" "reload adding a rule: both rules in force"
+sed -i '/^\[rule:mark\]$/,/^action = deny$/d' "$pol"
+og_hup
+wait_grep "$T/daemon.err" "reloaded $pol" 4
+is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+	"set=0 get=5/set=-1 errno=EACCES" "reload removing a rule: its key is gone, the other stays"
+sed -i 's/^errno = EACCES$/errno = EPERM/' "$pol"
+og_hup
+wait_grep "$T/daemon.err" "reloaded $pol" 5
+is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+	"set=0 get=5/set=-1 errno=EPERM" "reload changing a rule's errno: the new one in force"
 og_stop
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
 	"after the daemon stops, nothing stays attached"

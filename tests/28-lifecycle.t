@@ -98,6 +98,15 @@ is "$?" "1" "optguard reload of an invalid file: exit 1"
 like "$out" "p.ini:[0-9]+: " "... printing FILE:LINE errors"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"... and the policy in force stays"
+# the daemon started without force rules, so without the force programs: a restart loads them
+cp "$T/good.ini" "$T/p.ini"
+printf '[rule:ka]\noption = SO_KEEPALIVE\naction = force\nvalue = on\nat = connect\n' >> "$T/p.ini"
+out=$("$OPTGUARD" reload --pin-dir "$pin" --policy "$T/p.ini" 2>&1)
+is "$?" "1" "a reload adding the first force rule: exit 1"
+like "$(cat "$T/daemon.err")" "p.ini:[0-9]+: rule ka: .*restart optguard" \
+	"... the daemon names the rule and asks for a restart"
+is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+	"... and the policy in force stays"
 cp "$T/good.ini" "$T/p.ini"
 
 # SIGTERM: the policy stays enforced, the daemon says so
