@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
-TEST_HELPERS := $(OUTPUT)/tests/sockopt32
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
