@@ -7,6 +7,7 @@
 #   P7  RSS of the running daemon; its wake-ups in 5 idle seconds
 #   P8  `optguard run` until the first call is enforced
 #   P5  events received + counted losses vs decisions, under two hammers
+#       (P5r: the same with log_rate = 1000, most decisions suppressed, counted)
 # Median of 7 runs where it is a time.  Child cgroup and pin_dir of our own,
 # removed at the end.  Root only.
 # The clients are bench/hammer.c (HAMMER, built by `make bench`): a C loop
@@ -139,35 +140,44 @@ done
 p6m=$(printf '%s\n' "${p6[@]}" | median)
 echo "P6  SIGHUP -> 10k-rule policy in force under a hammer: median ${p6m} ms (${p6[*]}) (target <= 20 ms); calls allowed meanwhile: $bad (target 0)"
 
-# P5: every decision accounted for, at the rate two hammers offer (3 s, no pause)
-cat > "$T/p5.ini" <<INI
+# P5: every decision accounted for, at the rate two hammers offer (3 s, no
+# pause).  p5 LOG_RATE LABEL: with log_rate 0 every decision is an event
+# (the daemon then competes with the hammers for the CPUs); with a log_rate
+# most are suppressed in the kernel (counted): the accounting at the rate
+# the hammers reach when events do not limit them.
+p5() {
+	cat > "$T/p5.ini" <<INI
 [enforcer]
 cgroup = $cg
 log = json
 log_file = $T/p5.jsonl
-log_rate = 0
+log_rate = $1
 pin_dir = $pin
 
 [rule:no-mark]
 option = SO_MARK
 action = deny
 INI
-start "$T/p5.ini"
-hp=()
-for h in 1 2; do
-	"$HAMMER" -c "$cg" -t 3 > "$T/h$h" &
-	hp+=($!)
-done
-wait "${hp[@]}"
-st=$("$OG" status --pin-dir "$pin")
-kill -TERM "$dpid"
-wait "$dpid" 2>/dev/null
-dpid=""
-dec=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2}')
-sup=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $4}')
-drop=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $5}')
-got=$(grep -c '"rule":"no-mark","pid"' "$T/p5.jsonl")
-calls=$(( $(field calls "$T/h1") + $(field calls "$T/h2") ))
-secs=$(cat "$T/h1" "$T/h2" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' | sort -n | tail -1)
-"$OG" unload --pin-dir "$pin" > /dev/null
-echo "P5  $dec decisions ($calls calls made) in ${secs} s: $(awk -v d="$dec" -v s="$secs" 'BEGIN {printf "%d", d / s}') decisions per second offered by 2 C hammers on $(nproc) CPUs (target >= 1000000): $got events received + $sup suppressed + $drop dropped = $((got + sup + drop)); ratio $(awk -v a=$((got + sup + drop)) -v b="$dec" 'BEGIN {printf "%.4f", a / b}') (target 1.0)"
+	rm -f "$T/p5.jsonl"
+	start "$T/p5.ini"
+	hp=()
+	for h in 1 2; do
+		"$HAMMER" -c "$cg" -t 3 > "$T/h$h" &
+		hp+=($!)
+	done
+	wait "${hp[@]}"
+	st=$("$OG" status --pin-dir "$pin")
+	kill -TERM "$dpid"
+	wait "$dpid" 2>/dev/null
+	dpid=""
+	dec=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2}')
+	sup=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $4}')
+	drop=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $5}')
+	got=$(grep -c '"rule":"no-mark","pid"' "$T/p5.jsonl")
+	calls=$(( $(field calls "$T/h1") + $(field calls "$T/h2") ))
+	secs=$(cat "$T/h1" "$T/h2" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' | sort -n | tail -1)
+	"$OG" unload --pin-dir "$pin" > /dev/null
+	echo "$2 log_rate $1: $dec decisions ($calls calls made) in ${secs} s: $(awk -v d="$dec" -v s="$secs" 'BEGIN {printf "%d", d / s}') decisions per second offered by 2 C hammers on $(nproc) CPUs (target >= 1000000): $got events received + $sup suppressed + $drop dropped = $((got + sup + drop)); ratio $(awk -v a=$((got + sup + drop)) -v b="$dec" 'BEGIN {printf "%.4f", a / b}') (target 1.0)"
+}
+p5 0 "P5 "
+p5 1000 "P5r"
