@@ -47,6 +47,18 @@ static long long median(long long *v, int n)
 	return v[n / 2];
 }
 
+/* the ring buffer callback of both benchmarks: the events they drained */
+static unsigned long long consumed;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	if (size >= sizeof(struct og_event))
+		consumed++;
+	return 0;
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));

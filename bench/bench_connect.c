@@ -54,16 +54,6 @@
 #define NFLOORS		5	/* F1 ... F5 */
 
 static volatile int stop_consumer;
-static unsigned long long consumed;
-
-static int on_event(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	(void)data;
-	if (size >= sizeof(struct og_event))
-		consumed++;
-	return 0;
-}
 
 /*
  * Drain both ring buffers in a thread, every OG_POLL_MS as the daemon does

@@ -34,7 +34,6 @@
 #define BIG_RULES	100000
 
 static volatile int stop_consumer;
-static unsigned long long consumed;
 
 /* ns per setsockopt call over ROUND_CALLS calls */
 static long long time_calls(int fd, int val)
@@ -48,15 +47,6 @@ static long long time_calls(int fd, int val)
 			exit(1);
 		}
 	return (now_ns() - t0) / ROUND_CALLS;
-}
-
-static int on_event(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	(void)data;
-	if (size >= sizeof(struct og_event))
-		consumed++;
-	return 0;
 }
 
 static struct og_bpf *consumer_bpf;

@@ -173,6 +173,15 @@ static __always_inline struct og_sk_plan *plan_build(__u32 gen, __u32 family, __
 	return p;
 }
 
+/* The forced value of @e as an event carries it (@v zeroed by the caller). */
+static __always_inline void ent_value(const struct og_force_ent *e, struct og_val *v)
+{
+	if (e->len == OG_STR_MAX)
+		__builtin_memcpy(v->str, e->str, OG_STR_MAX);
+	else
+		v->num = e->num;
+}
+
 /* A forced value that took: counted; an event only with log_force = all. */
 static __always_inline void count_forced(__u32 rule_id)
 {
@@ -232,10 +241,7 @@ static __always_inline int force_apply(void *ctx, struct og_sk_plan *p, __u32 po
 		}
 		call.level = e->level;
 		call.optname = e->optname;
-		if (e->len == OG_STR_MAX)
-			__builtin_memcpy(v.str, e->str, OG_STR_MAX);
-		else
-			v.num = e->num;
+		ent_value(e, &v);
 		if (task)
 			account(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, ret < 0 ? -ret : 0,
 				e->vtype, 1, &v, &v);

@@ -83,10 +83,7 @@ static __always_inline void plan_closed(struct bpf_sock_ops *skops, struct og_sk
 			continue;	/* counted: the totals are in status and the summary */
 		call.level = e->level;
 		call.optname = e->optname;
-		if (e->len == OG_STR_MAX)
-			__builtin_memcpy(v.str, e->str, OG_STR_MAX);
-		else
-			v.num = e->num;
+		ent_value(e, &v);
 		account_ext(&call, gen, cfg, id, OG_ACT_FORCE, 0, e->vtype, 1, &v, &v, p, 1, life);
 	}
 }
