@@ -17,7 +17,6 @@
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
-#include "probe.h"
 #include "../bpf/decide.h"
 
 #define ETC_POLICY "/etc/optguard/policy.ini"
@@ -61,16 +60,18 @@ void diag_print(const struct og_diag *d)
  * errors, counted in the return value.  Probing needs root (it loads
  * programs and makes a child cgroup); without it, a note says so.
  */
+static void say_stderr(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
 static int check_kernel_force(const struct og_policy *p)
 {
 	struct og_force_probe pr;
-	unsigned int pt;
-	char why[400];
 	size_t i;
-	int bad = 0;
 
 	for (i = 0; i < p->nrules; i++)
-		if (p->rules[i].action == OG_ACT_FORCE && (p->rules[i].at & OG_FP_ALL))
+		if (rule_forces_at(&p->rules[i]))
 			break;
 	if (i == p->nrules)
 		return 0;
@@ -84,24 +85,7 @@ static int check_kernel_force(const struct og_policy *p)
 			p->path, pr.reason);
 		return 0;
 	}
-	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
-		const struct og_probe_row *row;
-
-		if (r->action != OG_ACT_FORCE || !(r->at & OG_FP_ALL))
-			continue;
-		row = force_probe_row(&pr, r->opt);
-		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
-			if (!(r->at & pt) || (row && (row->points & pt)))
-				continue;
-			force_probe_why(&pr, r->opt, pt, why, sizeof(why));
-			fprintf(stderr, "%s:%d: rule %s: cannot force %s at %s on this kernel: %s\n",
-				p->path, r->line, r->name, r->opt ? r->opt->name : "?",
-				force_point_name(pt), why);
-			bad++;
-		}
-	}
-	return bad;
+	return force_policy_unsupported(p, &pr, NULL, say_stderr);
 }
 
 int cmd_check(int argc, char **argv)
@@ -343,7 +327,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	printf("rule:     ");
 	print_rule_effect(win);
-	if (win->action == OG_ACT_FORCE && (win->at & OG_FP_ALL)) {
+	if (rule_forces_at(win)) {
 		struct og_policy one = *p;
 
 		/* the winning rule only: does this kernel honour its points? */

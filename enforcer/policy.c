@@ -527,6 +527,40 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 }
 
 /*
+ * A socket's plan (optguard.h) has room for OG_FORCE_MAX options: a policy
+ * may force at most that many distinct options at create, connect and
+ * established.  Each rule naming one more is an error.
+ */
+static void check_force_count(struct parser *ps, const struct og_policy *p)
+{
+	struct { int level, optname; } seen[OG_FORCE_MAX];
+	size_t i, j, n = 0;
+	char label[64];
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (ps->rule_bad[i] || r->action != OG_ACT_FORCE ||
+		    !(r->at & (OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)))
+			continue;
+		for (j = 0; j < n; j++)
+			if (seen[j].level == r->level && seen[j].optname == r->optname)
+				break;
+		if (j < n)
+			continue;	/* an option already counted */
+		if (n == OG_FORCE_MAX) {
+			option_label(r, label, sizeof(label));
+			perr(ps, r->line, "rule %s forces %s: a policy can force at most %d options "
+			     "at create, connect and established", r->name, label, OG_FORCE_MAX);
+			continue;
+		}
+		seen[n].level = r->level;
+		seen[n].optname = r->optname;
+		n++;
+	}
+}
+
+/*
  * The kernel finds a rule by (option, uid, cgroup id): two rules for one
  * option whose scopes share such a key cannot both be installed.  Sorting
  * the keys finds every such pair in O(n log n), whatever the policy size.
@@ -730,6 +764,7 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 				rule_build(&ps, p, &ps.secs[i], &p->rules[p->nrules],
 					   &ps.rule_bad[p->nrules]), p->nrules++;
 		check_conflicts(&ps, p);
+		check_force_count(&ps, p);
 	}
 	if (ps.oom)
 		perr(&ps, 0, "out of memory");

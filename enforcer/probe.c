@@ -69,6 +69,40 @@ static int point_bit(unsigned int point)
 	return point == OG_FP_CREATE ? 0 : point == OG_FP_CONNECT ? 1 : 2;
 }
 
+int force_policy_unsupported(const struct og_policy *p, const struct og_force_probe *pr,
+			     const char *const unloaded[3], void (*say)(const char *msg))
+{
+	char why[400], msg[800];
+	unsigned int pt;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+		const struct og_probe_row *row;
+
+		if (!rule_forces_at(r))
+			continue;
+		row = force_probe_row(pr, r->opt);
+		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
+			if (!(r->at & pt))
+				continue;
+			if (!row || !(row->points & pt))
+				force_probe_why(pr, r->opt, pt, why, sizeof(why));
+			else if (unloaded && unloaded[point_bit(pt)])
+				snprintf(why, sizeof(why), "%s", unloaded[point_bit(pt)]);
+			else
+				continue;
+			snprintf(msg, sizeof(msg), "%s:%d: rule %s: cannot force %s at %s on this "
+				 "kernel: %s", p->path, r->line, r->name, r->opt ? r->opt->name : "?",
+				 force_point_name(pt), why);
+			say(msg);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;

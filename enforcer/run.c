@@ -232,66 +232,42 @@ static bool uses_cgroup_scopes(const struct og_policy *p)
 	return false;
 }
 
-static bool force_at(const struct og_rule_def *r)
+static void say_warn(const char *msg)
 {
-	return r->action == OG_ACT_FORCE && (r->at & OG_FP_ALL);
+	log_warnx("%s", msg);
 }
 
 /*
  * Every point a force rule names must be one this kernel honours (the
- * probe, and the programs as loaded: @b may be NULL before the load), and
- * one policy may force at most OG_FORCE_MAX options: each problem is an
- * error naming the rule, and the policy is refused.  0 or -EOPNOTSUPP.
+ * probe, and the programs as loaded: @b may be NULL before the load): each
+ * problem is an error naming the rule, and the policy is refused.  (The
+ * parser has already refused a policy forcing more than OG_FORCE_MAX
+ * options.)  0 or -EOPNOTSUPP.
  */
 static int check_force(struct daemon *d, const struct og_policy *p, const struct og_bpf *b)
 {
-	unsigned int pt;
-	char why[400];
-	size_t i, j, nopt = 0;
+	const char *unloaded[3] = {};
+	size_t i;
 	int bad = 0;
 
-	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
-		const struct og_probe_row *row;
+	if (!d->probe) {
+		for (i = 0; i < p->nrules; i++) {
+			const struct og_rule_def *r = &p->rules[i];
 
-		if (!force_at(r))
-			continue;
-		for (j = 0; j < i; j++)
-			if (force_at(&p->rules[j]) && p->rules[j].level == r->level &&
-			    p->rules[j].optname == r->optname)
-				break;
-		if (j == i && ++nopt == OG_FORCE_MAX + 1) {
-			log_warnx("%s:%d: rule %s: a policy can force at most %d options at "
-				  "create/connect/established", p->path, r->line, r->name,
-				  OG_FORCE_MAX);
-			bad = 1;
-		}
-		if (!d->probe) {
+			if (!rule_forces_at(r))
+				continue;
 			log_warnx("%s:%d: rule %s: the kernel was not probed for force support at "
 				  "start (the policy in force had no force rule): restart optguard",
 				  p->path, r->line, r->name);
 			bad = 1;
-			continue;
 		}
-		row = force_probe_row(d->probe, r->opt);
-		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
-			if (!(r->at & pt))
-				continue;
-			if (row && (row->points & pt)) {
-				if (!b || (pt == OG_FP_CREATE ? b->create_loaded : b->force_loaded))
-					continue;
-				snprintf(why, sizeof(why), "%s", pt == OG_FP_CREATE ?
-					 b->create_reason : b->force_reason);
-			} else {
-				force_probe_why(d->probe, r->opt, pt, why, sizeof(why));
-			}
-			log_warnx("%s:%d: rule %s: cannot force %s at %s on this kernel: %s",
-				  p->path, r->line, r->name, r->opt ? r->opt->name : "?",
-				  force_point_name(pt), why);
-			bad = 1;
-		}
+		return bad ? -EOPNOTSUPP : 0;
 	}
-	return bad ? -EOPNOTSUPP : 0;
+	if (b) {
+		unloaded[0] = b->create_loaded ? NULL : b->create_reason;
+		unloaded[1] = unloaded[2] = b->force_loaded ? NULL : b->force_reason;
+	}
+	return force_policy_unsupported(p, d->probe, unloaded, say_warn) ? -EOPNOTSUPP : 0;
 }
 
 static bool policy_forces(const struct og_policy *p, unsigned int points)
@@ -299,7 +275,7 @@ static bool policy_forces(const struct og_policy *p, unsigned int points)
 	size_t i;
 
 	for (i = 0; i < p->nrules; i++)
-		if (force_at(&p->rules[i]) && (p->rules[i].at & points))
+		if (rule_forces_at(&p->rules[i]) && (p->rules[i].at & points))
 			return true;
 	return false;
 }
@@ -431,7 +407,7 @@ static void summary(struct daemon *d)
 		for (i = 0; i < d->pol->nrules && i + 1 < d->bpf.id_cap; i++) {
 			const struct og_counters *r = &c[i + 1];
 
-			if (!force_at(&d->pol->rules[i]) || !r->connections)
+			if (!rule_forces_at(&d->pol->rules[i]) || !r->connections)
 				continue;
 			log_info("rule %s: %llu connections, %llu closed (mean lifetime %llu ms), "
 				 "%llu retransmits, %llu RTO events", d->pol->rules[i].name,
