@@ -8,6 +8,9 @@
 #   P8  `optguard run` until the first call is enforced
 #   P5  events received + counted losses vs decisions, under two hammers
 #       (P5r: the same with log_rate = 1000, most decisions suppressed, counted)
+#   L1  (report only) how long an event takes from the call to its line in the
+#       JSON log while events flow (5 calls a second): the daemon reads the
+#       ring buffer every OG_POLL_MS (10 ms) then
 # Median of 7 runs where it is a time.  Child cgroup and pin_dir of our own,
 # removed at the end.  Root only.
 # The clients are bench/hammer.c (HAMMER, built by `make bench`): a C loop
@@ -181,3 +184,54 @@ INI
 }
 p5 0 "P5 "
 p5 1000 "P5r"
+
+# L1: from the call (the event's ts) to its line in the log file, at 5 calls a
+# second: the daemon stays in its polling mode.  The reader polls the file
+# every millisecond, so the figures are at most 1 ms high.
+cat > "$T/l1.ini" <<INI
+[enforcer]
+cgroup = $cg
+log = json
+log_file = $T/l1.jsonl
+log_rate = 0
+pin_dir = $pin
+
+[rule:no-mark]
+option = SO_MARK
+action = deny
+INI
+rm -f "$T/l1.jsonl"
+start "$T/l1.ini"
+"$HAMMER" -c "$cg" -i 200000 -t 4.1 > /dev/null &
+hp=$!
+python3 - "$T/l1.jsonl" <<'PY'
+import datetime, json, sys, time
+lat, buf, f, t_end = [], "", None, time.time() + 10
+while len(lat) < 20 and time.time() < t_end:
+    if f is None:
+        try:
+            f = open(sys.argv[1])
+        except FileNotFoundError:
+            time.sleep(0.001)
+            continue
+    chunk = f.read()
+    now = time.time()
+    if not chunk:
+        time.sleep(0.001)
+        continue
+    buf += chunk
+    *lines, buf = buf.split("\n")
+    for line in lines:
+        e = json.loads(line)
+        if e.get("rule") != "no-mark":
+            continue
+        ts = datetime.datetime.fromisoformat(e["ts"].replace("Z", "+00:00")).timestamp()
+        lat.append((now - ts) * 1000)
+lat = lat[1:]	# the first found the daemon asleep: it is woken, not polled
+lat.sort()
+med = lat[len(lat) // 2] if lat else float("nan")
+print("L1  event latency while events flow (5 calls/s): median %.1f ms, max %.1f ms over %d "
+      "events (report only; the daemon polls every 10 ms)" % (med, lat[-1] if lat else float("nan"), len(lat)))
+PY
+wait "$hp"
+stop

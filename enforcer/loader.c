@@ -707,18 +707,20 @@ int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
 	return counters_read(bpf_map__fd(b->skel->maps.og_counters), out, n);
 }
 
-/* ring_buffer__poll(), with @sigmask in place while it waits (epoll_pwait) */
+/*
+ * Wait up to @timeout_ms for a wake-up (@sigmask in place while waiting:
+ * epoll_pwait), then read what is queued, also when the wait timed out: the
+ * programs submit without a wake-up while the daemon polls, so the timeout
+ * is the poll (ring_buffer__poll() reads only after a wake-up).  The number
+ * of records read, or -errno.
+ */
 static int rb_pwait(struct ring_buffer *rb, int timeout_ms, const sigset_t *sigmask)
 {
 	struct epoll_event ev;
-	int n;
 
-	if (!sigmask)
-		return ring_buffer__poll(rb, timeout_ms);
-	n = epoll_pwait(ring_buffer__epoll_fd(rb), &ev, 1, timeout_ms, sigmask);
-	if (n < 0)
+	if (epoll_pwait(ring_buffer__epoll_fd(rb), &ev, 1, timeout_ms, sigmask) < 0)
 		return -errno;
-	return n ? ring_buffer__consume(rb) : 0;
+	return ring_buffer__consume(rb);
 }
 
 int og_bpf_events_wait(struct og_bpf *b, struct ring_buffer *rb, int *idle)
