@@ -18,6 +18,7 @@ OG=("timeout" "10" "$OPTGUARD")	# no command here may hang the test
 cat > "$T/good.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = none
 
 [scope:inner]
@@ -204,6 +205,7 @@ pol="$T/reload.ini"
 cat > "$pol" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = none
 
 [rule:mark]
@@ -218,6 +220,7 @@ is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
 cat > "$pol" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = none
 
 [rule:mark]
@@ -226,7 +229,7 @@ action = permit
 INI
 og_reload
 wait_grep "$T/daemon.err" "the policy in force stays"
-like "$(cat "$T/daemon.err")" "^$pol:7: .*permit" "reload invalid: the daemon's stderr has the FILE:LINE error"
+like "$(cat "$T/daemon.err")" "^$pol:8: .*permit" "reload invalid: the daemon's stderr has the FILE:LINE error"
 like "$(cat "$T/daemon.err")" "reload: $pol is not valid: the policy in force stays" \
 	"reload invalid: says the policy in force stays"
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \

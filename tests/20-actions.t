@@ -11,6 +11,7 @@ ev="$T/events.jsonl"
 cat > "$T/p.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = json
 log_file = $ev
 log_rate = 0

@@ -8,7 +8,7 @@
 require_root
 
 cg=$(mkcg app)
-pin=/sys/fs/bpf/optguard-test-$$
+pin=$OG_PIN
 cat > "$T/p.ini" <<INI
 [enforcer]
 cgroup = $cg

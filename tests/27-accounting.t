@@ -7,7 +7,7 @@
 require_root
 
 cg=$(mkcg app)
-pin=/sys/fs/bpf/optguard-test-$$
+pin=$OG_PIN
 ev="$T/events.jsonl"
 cat > "$T/p.ini" <<INI
 [enforcer]

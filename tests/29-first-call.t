@@ -12,7 +12,7 @@ HAMMER=${OUTPUT:-$TESTS_DIR/../.output}/bench/hammer
 [ -x "$HAMMER" ] || { echo "1..0 # SKIP no $HAMMER (make test builds it)"; exit 0; }
 
 cg=$(mkcg app)
-pin=/sys/fs/bpf/optguard-test-$$
+pin=$OG_PIN
 policy() {	# policy FILE ERRNO: deny SO_MARK with ERRNO, plus 9999 uid-scoped rules
 	{
 		printf '[enforcer]\ncgroup = %s\nlog = none\npin_dir = %s\n' "$cg" "$pin"

@@ -34,6 +34,7 @@ ev="$T/scope.jsonl"
 cat > "$T/scope.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = json
 log_file = $ev
 log_rate = 0
@@ -143,6 +144,7 @@ ev="$T/default.jsonl"
 cat > "$T/default.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 default = deny
 default_errno = EACCES
 log = json
@@ -178,6 +180,7 @@ ev="$T/audit.jsonl"
 cat > "$T/audit.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 mode = audit
 log = json
 log_file = $ev

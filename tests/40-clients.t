@@ -40,6 +40,7 @@ ev="$T/events.jsonl"
 cat > "$T/p.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = json
 log_file = $ev
 log_rate = 0
@@ -122,6 +123,7 @@ log="$T/events.log"
 cat > "$T/text.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = text
 log_file = $log
 log_rate = 0

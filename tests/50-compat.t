@@ -19,6 +19,7 @@ cg=$(mkcg app)
 cat > "$T/p.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = none
 
 [rule:no-mark]

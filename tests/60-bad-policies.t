@@ -77,6 +77,7 @@ sockopt="$TESTS_DIR/clients/sockopt.py"
 cat > "$T/p.ini" <<INI
 [enforcer]
 cgroup = $cg
+pin_dir = $OG_PIN
 log = none
 
 [rule:no-mark]

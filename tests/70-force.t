@@ -13,7 +13,7 @@ cg=$(mkcg app)
 bad=$(mkcg app/bad)
 srvcg=$(mkcg srv)
 ev="$T/events.jsonl"
-pin=/sys/fs/bpf/optguard-test-$$	# one daemon per pin_dir: not the default one
+pin=$OG_PIN	# one daemon per pin_dir: not the default one
 
 # a TCP server outside the policy's cgroup: accepts, reads until EOF
 cat > "$T/server.py" <<'PY'

@@ -11,6 +11,10 @@ CG=""			# the test's cgroup: $CG2/optguard-test-PID
 DAEMON_PID=""		# the optguard process
 TIMEOUT_PID=""		# the timeout(1) that bounds it
 OG_POLICY=""		# the policy og_start ran
+# the pin_dir every policy a test runs names: never the host's own (the
+# default /sys/fs/bpf/optguard), whose enforcement a test daemon would take
+# over and og_stop would unload
+OG_PIN=/sys/fs/bpf/optguard-test-$$
 _n=0
 _failed=0
 _planned=""
@@ -97,6 +101,14 @@ in_cg() {
 
 # og_start POLICY: start the daemon, wait until it enforces
 og_start() {
+	case $(og_pin_dir "$1") in
+	"$OG_PIN" | "$OG_PIN"/*) ;;
+	*)
+		echo "Bail out! $1: pin_dir $(og_pin_dir "$1") is not the test's own" \
+			"(pin_dir = \$OG_PIN): a test never touches the host's optguard"
+		exit 1
+		;;
+	esac
 	OG_POLICY=$1
 	: > "$T/daemon.err"
 	timeout 300 "$OPTGUARD" run --policy "$1" 2> "$T/daemon.err" &
