@@ -54,17 +54,17 @@ void diag_print(const struct og_diag *d)
 		fprintf(stderr, "%s\n", d->msgs[i]);
 }
 
+static void say_stderr(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
 /*
  * What `run` would refuse on this kernel: force rules naming a point whose
  * bpf_setsockopt support the probe did not find.  Printed as FILE:LINE
  * errors, counted in the return value.  Probing needs root (it loads
  * programs and makes a child cgroup); without it, a note says so.
  */
-static void say_stderr(const char *msg)
-{
-	fprintf(stderr, "%s\n", msg);
-}
-
 static int check_kernel_force(const struct og_policy *p)
 {
 	struct og_force_probe pr;

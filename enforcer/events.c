@@ -340,10 +340,11 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
-static int sink_open_file(const char *path, FILE **out)
+#define SINK_BUF	(1 << 16)	/* a batch of lines; a line is at most 16 KiB */
+
+static int sink_open_file(const char *path)
 {
 	char dir[4096], *slash;
-	FILE *f;
 	int fd;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -353,24 +354,15 @@ static int sink_open_file(const char *path, FILE **out)
 		mkdir(dir, 0750);	/* /var/log/optguard on a fresh host */
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "a");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	/* flushed after every batch of events (sink_flush) */
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
-	*out = f;
-	return 0;
+	return fd < 0 ? -errno : fd;
 }
 
 int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path)
 {
-	int ret;
+	int fd;
 
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 	s->kind = kind;
 	if (kind == OG_LOG_NONE)
 		return 0;
@@ -379,42 +371,49 @@ int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path)
 		return 0;
 	}
 	s->path = strdup(path);
-	if (!s->path)
+	s->buf = malloc(SINK_BUF);
+	if (!s->path || !s->buf) {
+		free(s->path);
+		free(s->buf);
+		s->path = s->buf = NULL;
 		return -ENOMEM;
-	if (strcmp(path, "-") == 0) {
-		s->f = stderr;
-		return 0;
 	}
-	ret = sink_open_file(path, &s->f);
-	if (ret) {
-		errno = -ret;
+	fd = strcmp(path, "-") == 0 ? STDERR_FILENO : sink_open_file(path);
+	if (fd < 0) {
+		errno = -fd;
 		log_warn("log_file %s", path);
 		free(s->path);
-		s->path = NULL;
+		free(s->buf);
+		s->path = s->buf = NULL;
+		return fd;
 	}
-	return ret;
+	s->fd = fd;
+	return 0;
 }
 
 int sink_reopen(struct og_sink *s)
 {
-	FILE *f;
-	int ret;
+	int fd;
 
-	if (!s->f || s->f == stderr)
+	if (s->fd < 0 || s->fd == STDERR_FILENO)
 		return 0;
-	ret = sink_open_file(s->path, &f);
-	if (ret) {
-		errno = -ret;
+	sink_flush(s);	/* what the old file was due gets there */
+	fd = sink_open_file(s->path);
+	if (fd < 0) {
+		errno = -fd;
 		log_warn("log_file %s: keeping the open file", s->path);
-		return ret;
+		return fd;
 	}
-	fclose(s->f);
-	s->f = f;
+	close(s->fd);
+	s->fd = fd;
+	s->cut = false;	/* a new file: no line to end */
 	return 0;
 }
 
 void sink_write(struct og_sink *s, const char *line)
 {
+	size_t n;
+
 	switch (s->kind) {
 	case OG_LOG_NONE:
 		return;
@@ -422,23 +421,102 @@ void sink_write(struct og_sink *s, const char *line)
 		syslog(LOG_NOTICE, "%s", line);
 		return;
 	default:
-		fputs(line, s->f);
-		fputc('\n', s->f);
+		if (s->fd < 0)
+			return;
+		n = strnlen(line, SINK_BUF - 1);
+		if (s->len + n + 1 > SINK_BUF)
+			sink_flush(s);
+		memcpy(s->buf + s->len, line, n);
+		s->buf[s->len + n] = '\n';
+		s->len += n + 1;
 	}
+}
+
+/* The lines (newlines) in @p[0..@n): those a failed write loses. */
+static unsigned long long count_lines(const char *p, size_t n)
+{
+	unsigned long long k = 0;
+	const char *e = p + n;
+
+	while (p < e && (p = memchr(p, '\n', e - p))) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/*
+ * A write stopped inside a line after @off bytes of the buffer: take the
+ * piece back out of the file (its line is counted lost), or, where the
+ * file cannot be cut (stderr on a pipe), end it with the next write.
+ */
+static void cut_back(struct og_sink *s, size_t off)
+{
+	const char *nl = memrchr(s->buf, '\n', off);
+	size_t piece = off - (nl ? (size_t)(nl - s->buf) + 1 : 0);
+	off_t end = lseek(s->fd, 0, SEEK_END);
+
+	if (end < (off_t)piece || ftruncate(s->fd, end - piece))
+		s->cut = true;
 }
 
 void sink_flush(struct og_sink *s)
 {
-	if (s->f)
-		fflush(s->f);
+	size_t off = 0;
+	ssize_t n;
+	int err = 0;
+
+	if (s->fd < 0 || !s->len)
+		return;
+	/* the line a failed write cut: ended before anything else goes on */
+	if (s->cut && write(s->fd, "\n", 1) == 1)
+		s->cut = false;
+	while (!s->cut && off < s->len) {
+		n = write(s->fd, s->buf + off, s->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		off += n;
+	}
+	if (off < s->len) {
+		unsigned long long k = count_lines(s->buf + off, s->len - off);
+
+		if (!err)
+			err = EIO;	/* still cut from before */
+		s->lost += k;
+		s->lost_now += k;
+		if (off && s->buf[off - 1] != '\n')
+			cut_back(s, off);
+		if (!s->err)
+			log_warnx("log_file %s: %s: events are lost until it can be written "
+				  "again (they are counted)", s->path, strerror(err));
+		s->err = err;
+	} else if (s->err) {
+		log_warnx("log_file %s: written again; %llu events were lost meanwhile (%s)",
+			  s->path, s->lost_now, strerror(s->err));
+		s->err = 0;
+		s->lost_now = 0;
+	}
+	s->len = 0;
 }
 
 void sink_close(struct og_sink *s)
 {
 	if (s->kind == OG_LOG_SYSLOG)
 		closelog();
-	if (s->f && s->f != stderr)
-		fclose(s->f);
+	if (s->path)
+		sink_flush(s);
+	if (s->lost)
+		log_warnx("log_file %s: %llu events could not be written (%s)", s->path, s->lost,
+			  s->err ? strerror(s->err) : "the writes failed");
+	/* path: the sink was opened (a daemon that stopped before has a zeroed one) */
+	if (s->path && s->fd >= 0 && s->fd != STDERR_FILENO)
+		close(s->fd);
 	free(s->path);
+	free(s->buf);
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 }

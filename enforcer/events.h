@@ -3,6 +3,7 @@
 #ifndef OPTGUARD_EVENTS_H
 #define OPTGUARD_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,10 +31,21 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 int summary_format(enum og_log_kind kind, const char *rule, unsigned long long suppressed,
 		   unsigned long long dropped, long long realtime_ns, char *buf, size_t len);
 
+/*
+ * Where event lines go.  A file (json, text) is written with write(2) from a
+ * buffer of its own, flushed after every batch: a line a write error loses
+ * (a full disk, EIO) is counted and said, never dropped silently.
+ */
 struct og_sink {
 	enum og_log_kind kind;
-	FILE *f;		/* json, text */
+	int fd;			/* json, text: the file, or 2 for "-"; -1 otherwise */
 	char *path;		/* "-" = stderr */
+	char *buf;		/* lines not written yet */
+	size_t len;
+	bool cut;		/* a write stopped inside a line: start the next on a new one */
+	int err;		/* errno of the writes that fail now, 0 while they work */
+	unsigned long long lost;	/* lines lost to write errors, in all */
+	unsigned long long lost_now;	/* since the writes started failing */
 };
 
 /* 0 or -errno (the message names the file). */
@@ -41,7 +53,9 @@ int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path);
 /* Reopen the file (logrotate): 0 or -errno, the old file stays in use on error. */
 int sink_reopen(struct og_sink *s);
 void sink_write(struct og_sink *s, const char *line);
+/* Write what is buffered; a failure (or a recovery) is logged once, the lines counted. */
 void sink_flush(struct og_sink *s);
+/* Flush, say how many lines write errors lost in all (if any), close. */
 void sink_close(struct og_sink *s);
 
 const char *hook_name(int hook);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Accountable logs: log_rate holds back events, and what it holds back is
 # counted and reported in summary events, so that decisions = events +
-# suppressed + dropped, in the log and in `status`.
+# suppressed + dropped, in the log and in `status`.  Events a full disk keeps
+# out of the log file are counted and said too.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -47,5 +48,54 @@ is "$n_events" "$evs" "the log has every event status counted"
 is "$n_sup" "$sup" "summary events account for every suppressed event"
 like "$(grep '"event":"summary"' "$ev" | head -1)" '"rule":"no-mark","suppressed":[0-9]+,"dropped":0' \
 	"a summary event names the rule and its losses"
-rm -f /run/optguard/optguard-test-$$.lock
+
+# --- the log file's disk is full: lost lines are said and counted ---------------
+full="$T/full"
+mkdir "$full"
+if mount -t tmpfs -o size=64k,mode=0755 optguard-test "$full"; then
+	trap 'umount "$full" 2> /dev/null; cleanup' EXIT
+	# one page left: the first lines fit, a write stops inside a line, then none fits
+	dd if=/dev/zero of="$full/filler" bs=4k count=15 2> /dev/null
+	sed "s#^log_file = .*#log_file = $full/events.jsonl#; s#^log_rate = .*#log_rate = 0#" \
+		"$T/p.ini" > "$T/full.ini"
+	og_start "$T/full.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+	denied() {	# denied N: N denied SO_MARK calls from the test's cgroup
+		in_cg "$cg" python3 -c '
+import socket, sys
+s = socket.socket()
+for i in range(int(sys.argv[1])):
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 36, 1)
+    except OSError:
+        pass' "$1"
+	}
+	denied 50
+	wait_grep "$T/daemon.err" "log_file $full/events.jsonl: No space left on device: events are lost"
+	ok $? "disk full: the daemon says events are lost, naming the file and the error"
+	rm -f "$full/filler"
+	denied 30
+	wait_grep "$T/daemon.err" "log_file $full/events.jsonl: written again; [0-9]+ events were lost"
+	ok $? "space again: the daemon says the file is written again and how many were lost"
+	st=$("$OPTGUARD" status --pin-dir "$pin")
+	is "$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $3}')" "80" \
+		"disk full: the kernel delivered all 80 events to the daemon"
+	og_stop
+	lost=$(sed -n "s#.*log_file $full/events.jsonl: \([0-9]*\) events could not be written.*#\1#p" \
+		"$T/daemon.err")
+	lines=$(grep -c '"rule":"no-mark","pid"' "$full/events.jsonl")
+	ok "$([ "${lost:-0}" -gt 0 ]; echo $?)" "at stop: the events write errors lost in all ($lost)"
+	is "$((lines + ${lost:-0}))" "80" "lines in the file + lost = events ($lines + $lost)"
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    json.loads(l)' "$full/events.jsonl"
+	ok $? "every line in the file is whole JSON (the line a write cut was taken back)"
+	umount "$full"
+else
+	skip "cannot mount a tmpfs" "disk full: warning"
+	skip "cannot mount a tmpfs" "disk full: recovery"
+	skip "cannot mount a tmpfs" "disk full: 80 events"
+	skip "cannot mount a tmpfs" "disk full: lost at stop"
+	skip "cannot mount a tmpfs" "disk full: lines + lost"
+	skip "cannot mount a tmpfs" "disk full: whole lines"
+fi
 done_testing
