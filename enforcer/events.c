@@ -469,8 +469,12 @@ void sink_flush(struct og_sink *s)
 	if (s->fd < 0 || !s->len)
 		return;
 	/* the line a failed write cut: ended before anything else goes on */
-	if (s->cut && write(s->fd, "\n", 1) == 1)
-		s->cut = false;
+	if (s->cut) {
+		if (write(s->fd, "\n", 1) == 1)
+			s->cut = false;
+		else
+			err = errno ? errno : EIO;
+	}
 	while (!s->cut && off < s->len) {
 		n = write(s->fd, s->buf + off, s->len - off);
 		if (n < 0 && errno == EINTR)
@@ -485,7 +489,7 @@ void sink_flush(struct og_sink *s)
 		unsigned long long k = count_lines(s->buf + off, s->len - off);
 
 		if (!err)
-			err = EIO;	/* still cut from before */
+			err = EIO;
 		s->lost += k;
 		s->lost_now += k;
 		if (off && s->buf[off - 1] != '\n')
