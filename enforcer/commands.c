@@ -68,12 +68,8 @@ static void say_stderr(const char *msg)
 static int check_kernel_force(const struct og_policy *p)
 {
 	struct og_force_probe pr;
-	size_t i;
 
-	for (i = 0; i < p->nrules; i++)
-		if (rule_forces_at(&p->rules[i]))
-			break;
-	if (i == p->nrules)
+	if (!policy_forces(p, OG_AT_ALL))
 		return 0;
 	if (geteuid() != 0) {
 		fprintf(stderr, "%s: note: whether this kernel can force at create, connect and "

@@ -540,8 +540,7 @@ static void check_force_count(struct parser *ps, const struct og_policy *p)
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
 
-		if (ps->rule_bad[i] || r->action != OG_ACT_FORCE ||
-		    !(r->at & (OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)))
+		if (ps->rule_bad[i] || !rule_forces_at(r))
 			continue;
 		for (j = 0; j < n; j++)
 			if (seen[j].level == r->level && seen[j].optname == r->optname)

@@ -20,6 +20,7 @@ enum og_on_change { OG_ONCHANGE_REWRITE = 0, OG_ONCHANGE_DENY, OG_ONCHANGE_ALLOW
 #define OG_AT_CREATE		(1u << 0)
 #define OG_AT_CONNECT		(1u << 1)
 #define OG_AT_ESTABLISHED	(1u << 2)
+#define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)
 
 #define OG_DEFAULT_POLICY_CGROUP	NULL	/* NULL: the cgroup2 mount */
 #define OG_DEFAULT_LOG_FILE	"/var/log/optguard/events.jsonl"
@@ -84,6 +85,23 @@ struct og_policy {
 	struct og_rule_def *rules;
 	size_t nrules;
 };
+
+/* Does @r force a value at create, connect or established? */
+static inline bool rule_forces_at(const struct og_rule_def *r)
+{
+	return r->action == OG_ACT_FORCE && (r->at & OG_AT_ALL);
+}
+
+/* Does a rule of @p force a value at one of @points (OG_AT_*)? */
+static inline bool policy_forces(const struct og_policy *p, unsigned int points)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (rule_forces_at(&p->rules[i]) && (p->rules[i].at & points))
+			return true;
+	return false;
+}
 
 /* Diagnostics collected while parsing: every error, not only the first. */
 struct og_diag {

@@ -11,7 +11,6 @@
 #include "policy.h"
 
 #define OG_FP_SETSOCKOPT	(1u << 3)	/* on_change at the app's own call: always */
-#define OG_FP_ALL		(OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED)
 
 struct og_probe_row {
 	const struct og_option *opt;
@@ -36,12 +35,6 @@ const struct og_probe_row *force_probe_row(const struct og_force_probe *pr,
 void force_probe_why(const struct og_force_probe *pr, const struct og_option *o,
 		     unsigned int point, char *buf, size_t len);
 const char *force_point_name(unsigned int point);
-
-/* Does @r force a value at create, connect or established? */
-static inline bool rule_forces_at(const struct og_rule_def *r)
-{
-	return r->action == OG_ACT_FORCE && (r->at & OG_FP_ALL);
-}
 
 /*
  * Each point a force rule of @p names that this kernel cannot honour: one

@@ -270,16 +270,6 @@ static int check_force(struct daemon *d, const struct og_policy *p, const struct
 	return force_policy_unsupported(p, d->probe, unloaded, say_warn) ? -EOPNOTSUPP : 0;
 }
 
-static bool policy_forces(const struct og_policy *p, unsigned int points)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++)
-		if (rule_forces_at(&p->rules[i]) && (p->rules[i].at & points))
-			return true;
-	return false;
-}
-
 /* Put @p in force in one step; the names of its rules follow its generation. */
 static int install(struct daemon *d, const struct og_policy *p)
 {
@@ -487,7 +477,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (pins_open_old(d->pol->pin_dir, &d->old))
 		log_warn("%s: cannot read what earlier daemons pinned", d->pol->pin_dir);
-	if (policy_forces(d->pol, OG_FP_ALL)) {
+	if (policy_forces(d->pol, OG_AT_ALL)) {
 		d->probe = calloc(1, sizeof(*d->probe));
 		if (!d->probe)
 			fatal("run");
@@ -529,7 +519,7 @@ int cmd_run(int argc, char **argv)
 	lim.cgroup_id = d->pol->cgroup_id;
 	lim.cgroup_level = d->pol->cgroup_level;
 	lim.lsm = d->pol->lsm;
-	lim.force_create = policy_forces(d->pol, OG_FP_CREATE);
+	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
 	/* a policy that forces nothing at start cannot gain force rules by a reload (check_force) */
 	lim.skip_force = !d->probe;
 	t_load = clock_ns(CLOCK_MONOTONIC);
