@@ -63,25 +63,32 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/bench/hammer
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
-.PHONY: all deps run test test-unit selftest bench fuzz fuzz-build clean install uninstall
+.PHONY: all deps deps-test run test test-unit selftest bench fuzz fuzz-build clean install \
+	uninstall
 
-all: deps $(BIN)
+all: $(BIN)
 
+# What a rule needs installed is an order-only prerequisite of that rule (never only of the
+# goal: make builds a goal's prerequisites before the goal's own recipe runs, so a package
+# installed there comes too late).  deps.sh is quiet and quick when everything is there.
 deps:
 	$(Q)scripts/deps.sh build
 
+deps-test: deps
+	$(Q)scripts/deps.sh test
+
 # The daemon with the shipped policy, in the foreground (root; Ctrl-C stops it).
-run: deps $(BIN)
+run: $(BIN)
 	./$(BIN) run --policy policy/default.ini
 
 $(OUTPUT) $(OUTPUT)/enforcer $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+$(OUTPUT)/vmlinux.h: | $(OUTPUT) deps
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(wildcard bpf/*/*.bpf.c) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(wildcard bpf/*/*.bpf.c) $(OUTPUT)/vmlinux.h | $(OUTPUT) deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
@@ -109,7 +116,7 @@ $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 
 $(OUTPUT)/enforcer/loader.o: $(OUTPUT)/optguard.min_btf.h
 
-$(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer
+$(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -125,46 +132,45 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN): $(OUTPUT)/enforcer/main.o $(LIB)
+$(BIN): $(OUTPUT)/enforcer/main.o $(LIB) | deps
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/*.h $(LIB) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/*.h $(LIB) | $(OUTPUT)/tests deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # test_bad_input replays the regression corpora through the fuzz harnesses themselves
 $(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
 
-$(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests
+# -m32 needs gcc-multilib: a test package
+$(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests deps-test
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
 
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
-$(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench
+$(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-$(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
 
 # The tests need root: they load BPF programs into child cgroups they make.
-test: deps $(BIN) $(UNIT_BINS) $(TEST_HELPERS)
-	$(Q)scripts/deps.sh test
+test: $(BIN) $(UNIT_BINS) $(TEST_HELPERS) | deps-test
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) \
 		timeout 1200 prove --exec '' $(UNIT_BINS) $(wildcard tests/*.t)
 
-test-unit: $(BIN) $(UNIT_BINS)
+test-unit: $(BIN) $(UNIT_BINS) | deps-test
 	$(Q)timeout 300 prove --exec '' $(UNIT_BINS)
 
 # Kernel-level tests in QEMU guests (selftests/): every kernel of the matrix.
 # `make test` runs them on one kernel (tests/90-vm.t).
-selftest: deps $(BIN)
-	$(Q)scripts/deps.sh test
+selftest: $(BIN) | deps-test
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) timeout 3600 selftests/run-vm.sh all
 
-bench: deps $(BIN) $(BENCH_BINS)
+bench: $(BIN) $(BENCH_BINS) | deps-test
 	$(Q)for b in $(filter $(OUTPUT)/bench/bench_%,$(BENCH_BINS)); do timeout 600 $$b || exit 1; done
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) HAMMER=$(CURDIR)/$(OUTPUT)/bench/hammer timeout 600 bench/daemon.sh
 
@@ -185,14 +191,14 @@ FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))
 
 .SECONDARY: $(FUZZ_LIB_OBJS)
 
-$(FUZZ_OUT)/obj:
+$(FUZZ_OUT)/obj: | deps-test
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/obj/%.o: enforcer/%.c enforcer/*.h bpf/*.h | $(FUZZ_OUT)/obj
+$(FUZZ_OUT)/obj/%.o: enforcer/%.c enforcer/*.h bpf/*.h | $(FUZZ_OUT)/obj deps-test
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | deps-test
 	$(call msg,FUZZER,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -linih -o $@
 
