@@ -217,6 +217,93 @@ static void usage_explain(void)
 		"[VALUE]\n");
 }
 
+/* What the policy does with one setsockopt(level, optname[, value]) call: 0 or 1. */
+static int explain_call(const struct og_policy *p, const char *cg, __u32 uid, int level,
+			int optname, const struct og_option *opt, const char *value)
+{
+	const struct og_rule_def *win;
+	size_t i;
+
+	printf("call:     setsockopt(%s, %s", level_name(level) ? level_name(level) : "?",
+	       opt ? opt->name : "?");
+	if (!opt)
+		printf(" [%d:%d]", level, optname);
+	printf("%s%s) by uid %u in %s\n", value ? ", " : "", value ? value : "", uid, cg);
+	if (!path_within(cg, p->cgroup)) {
+		printf("verdict:  not checked: %s is outside the policy's cgroup %s\n", cg, p->cgroup);
+		return 0;
+	}
+	win = policy_match(p, level, optname, cg, uid);
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+		int rank;
+
+		if (!rule_has_opt(r, level, optname))
+			continue;
+		rank = scope_rank(r->scope, cg, uid);
+		printf("%s rule %s (%s:%d%s%s), scope %s: %s\n",
+		       r == win ? "wins:    " : "candidate:", r->name, p->path, r->line,
+		       r->optspec ? ", option = " : "", r->optspec ? r->optspec : "",
+		       scope_name(r->scope),
+		       rank < 0 ? "does not match this caller" :
+		       rank == 0 ? "matches everyone ('*': least specific)" :
+		       rank == 1 ? "matches by uid" :
+		       rank & 1 ? "matches by cgroup and uid" : "matches by cgroup");
+	}
+	if (!win) {
+		if (p->default_action == OG_ACT_DENY)
+			printf("verdict:  deny with %s (no rule matches: default = deny)\n",
+			       errno_name(p->default_err));
+		else
+			printf("verdict:  allow (no rule matches: default = allow)\n");
+		return 0;
+	}
+	printf("rule:     ");
+	print_rule_effect(win);
+	if (rule_forces_at(win)) {
+		struct og_policy one = *p;
+
+		/* the winning rule only: does this kernel honour its points? */
+		one.rules = (struct og_rule_def *)win;
+		one.nrules = 1;
+		if (check_kernel_force(&one))
+			printf("kernel:   this kernel cannot force it at every point it names: "
+			       "optguard run refuses this policy here\n");
+	}
+	if (value) {
+		struct og_value v;
+		struct og_val req = {}, eff;
+		struct og_rule kr;
+		char a[64], b[64];
+		__u32 err;
+		int verdict;
+
+		if (value_parse(win->vtype, value, &v)) {
+			log_warnx("explain: '%s' is not a %s value", value,
+				  vtype_name(win->vtype));
+			return 1;
+		}
+		req.num = v.num;
+		memcpy(req.str, v.str, OG_STR_MAX);
+		if (encode_rule(win, 1, &kr)) {
+			printf("verdict:  allow (the rule does nothing at setsockopt)\n");
+			return 0;
+		}
+		verdict = og_decide(&kr, &req, win->vtype != OG_VT_OPAQUE, &eff, &err);
+		memcpy(v.str, eff.str, OG_STR_MAX);
+		v.num = eff.num;
+		value_format(win->vtype, &v, b, sizeof(b));
+		snprintf(a, sizeof(a), "%s", value);
+		printf("verdict:  %s", action_name(verdict));
+		if (verdict == OG_ACT_DENY)
+			printf(" with %s", errno_name(err));
+		else if (verdict == OG_ACT_REWRITE || verdict == OG_ACT_CLAMP)
+			printf(": %s -> %s", a, b);
+		printf("%s\n", p->mode == OG_MODE_AUDIT ? " (audit mode: logged, not enforced)" : "");
+	}
+	return 0;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -227,14 +314,14 @@ int cmd_explain(int argc, char **argv)
 		{}
 	};
 	const char *path = NULL, *cg_arg = NULL, *uid_s = NULL;
-	const struct og_rule_def *win;
-	const struct og_option *opt;
+	const struct og_option *opt = NULL;
+	const struct og_family *fam;
 	struct og_policy *p = NULL;
 	struct og_diag diag = {};
 	char cg[PATH_MAX];
-	int c, level, optname, ret = 1;
+	int c, level = 0, optname = 0, ret = 1;
 	__u32 uid = getuid();
-	size_t i;
+	size_t i, nmembers;
 
 	while ((c = getopt_long(argc, argv, "p:c:u:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -259,7 +346,11 @@ int cmd_explain(int argc, char **argv)
 		usage_explain();
 		return 2;
 	}
-	if (option_arg(argv[optind], &level, &optname, &opt)) {
+	/* a family: each of its options in turn */
+	fam = family_by_name(argv[optind]);
+	for (nmembers = 1; fam && nmembers < OG_FAMILY_MAX && fam->members[nmembers]; nmembers++)
+		;
+	if (!fam && option_arg(argv[optind], &level, &optname, &opt)) {
 		log_warnx("explain: unknown option '%s' (see 'optguard options'; or LEVEL:OPTNAME)",
 			  argv[optind]);
 		return 2;
@@ -286,86 +377,17 @@ int cmd_explain(int argc, char **argv)
 	}
 	printf("policy:   %s (mode %s, default %s)\n", path,
 	       p->mode == OG_MODE_AUDIT ? "audit" : "enforce", action_name(p->default_action));
-	printf("call:     setsockopt(%s, %s", level_name(level) ? level_name(level) : "?",
-	       opt ? opt->name : "?");
-	if (!opt)
-		printf(" [%d:%d]", level, optname);
-	printf("%s%s) by uid %u in %s\n", argc - optind == 2 ? ", " : "",
-	       argc - optind == 2 ? argv[optind + 1] : "", uid, cg);
-	if (!path_within(cg, p->cgroup)) {
-		printf("verdict:  not checked: %s is outside the policy's cgroup %s\n", cg, p->cgroup);
-		ret = 0;
-		goto out;
-	}
-	win = policy_match(p, level, optname, cg, uid);
-	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
-		int rank;
-
-		if (r->level != level || r->optname != optname)
-			continue;
-		rank = scope_rank(r->scope, cg, uid);
-		printf("%s rule %s (%s:%d), scope %s: %s\n", r == win ? "wins:    " : "candidate:",
-		       r->name, p->path, r->line, scope_name(r->scope),
-		       rank < 0 ? "does not match this caller" :
-		       rank == 0 ? "matches everyone ('*': least specific)" :
-		       rank == 1 ? "matches by uid" :
-		       rank & 1 ? "matches by cgroup and uid" : "matches by cgroup");
-	}
-	if (!win) {
-		if (p->default_action == OG_ACT_DENY)
-			printf("verdict:  deny with %s (no rule matches: default = deny)\n",
-			       errno_name(p->default_err));
-		else
-			printf("verdict:  allow (no rule matches: default = allow)\n");
-		ret = 0;
-		goto out;
-	}
-	printf("rule:     ");
-	print_rule_effect(win);
-	if (rule_forces_at(win)) {
-		struct og_policy one = *p;
-
-		/* the winning rule only: does this kernel honour its points? */
-		one.rules = (struct og_rule_def *)win;
-		one.nrules = 1;
-		if (check_kernel_force(&one))
-			printf("kernel:   this kernel cannot force it at every point it names: "
-			       "optguard run refuses this policy here\n");
-	}
-	if (argc - optind == 2) {
-		struct og_value v;
-		struct og_val req = {}, eff;
-		struct og_rule kr;
-		char a[64], b[64];
-		__u32 err;
-		int verdict;
-
-		if (value_parse(win->vtype, argv[optind + 1], &v)) {
-			log_warnx("explain: '%s' is not a %s value", argv[optind + 1],
-				  vtype_name(win->vtype));
-			goto out;
-		}
-		req.num = v.num;
-		memcpy(req.str, v.str, OG_STR_MAX);
-		if (encode_rule(win, 1, &kr)) {
-			printf("verdict:  allow (the rule does nothing at setsockopt)\n");
-			ret = 0;
-			goto out;
-		}
-		verdict = og_decide(&kr, &req, win->vtype != OG_VT_OPAQUE, &eff, &err);
-		memcpy(v.str, eff.str, OG_STR_MAX);
-		v.num = eff.num;
-		value_format(win->vtype, &v, b, sizeof(b));
-		snprintf(a, sizeof(a), "%s", argv[optind + 1]);
-		printf("verdict:  %s", action_name(verdict));
-		if (verdict == OG_ACT_DENY)
-			printf(" with %s", errno_name(err));
-		else if (verdict == OG_ACT_REWRITE || verdict == OG_ACT_CLAMP)
-			printf(": %s -> %s", a, b);
-		printf("%s\n", p->mode == OG_MODE_AUDIT ? " (audit mode: logged, not enforced)" : "");
-	}
 	ret = 0;
+	for (i = 0; i < nmembers && !ret; i++) {
+		if (fam) {
+			opt = option_by_name(fam->members[i]);
+			level = opt->level;
+			optname = opt->optname;
+			printf("%s%s of %s:\n", i ? "\n" : "", opt->name, fam->name);
+		}
+		ret = explain_call(p, cg, uid, level, optname, opt,
+				   argc - optind == 2 ? argv[optind + 1] : NULL);
+	}
 out:
 	policy_free(p);
 	return ret;
@@ -421,6 +443,20 @@ int cmd_options(int argc, char **argv)
 		       level_name(o->level) ? level_name(o->level) : "?", o->optname,
 		       vtype_name(o->vtype), acts, at);
 	}
+	printf("\n%-26s %-38s %s\n", "FAMILY", "OPTIONS", "WHAT");
+	for (i = 0; i < og_families_count; i++) {
+		const struct og_family *fa = &og_families[i];
+		char m[128] = "";
+
+		for (a = 0; a < OG_FAMILY_MAX && fa->members[a]; a++) {
+			if (a)
+				strcat(m, ",");
+			strcat(m, fa->members[a]);
+		}
+		printf("%-26s %-38s %s\n", fa->name, m, fa->help);
+	}
+	printf("\nFAMILY: `option = NAME` in a rule covers all its options (one rule, one name and "
+	       "counters).\n");
 	printf("\nFORCE AT: the points at which a force rule can set the option on this kernel, "
 	       "probed with bpf_setsockopt in a child cgroup (setsockopt: on_change).\n");
 	if (!fp->probed)

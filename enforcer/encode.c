@@ -116,9 +116,34 @@ static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __
 	return 0;
 }
 
+/* The keys of one option of a rule in scope @s ('*' when NULL). */
+static int add_keys(struct og_encoding *enc, size_t *cap, int slot, const struct og_scope *s,
+		    const struct og_rule *r)
+{
+	size_t c, u;
+	int ret = 0;
+
+	if (!s || (!s->ncgroups && !s->nuids))
+		return add_key(enc, cap, slot, OG_UID_ANY, 0, 0, r);
+	if (!s->ncgroups) {
+		for (u = 0; u < s->nuids && !ret; u++)
+			ret = add_key(enc, cap, slot, s->uids[u], 0, 0, r);
+		return ret;
+	}
+	for (c = 0; c < s->ncgroups && !ret; c++) {
+		const struct og_scope_cgroup *cg = &s->cgroups[c];
+
+		if (!s->nuids)
+			ret = add_key(enc, cap, slot, OG_UID_ANY, cg->id, cg->level, r);
+		for (u = 0; u < s->nuids && !ret; u++)
+			ret = add_key(enc, cap, slot, s->uids[u], cg->id, cg->level, r);
+	}
+	return ret;
+}
+
 int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 {
-	size_t cap = 0, i, c, u;
+	size_t cap = 0, i;
 	int ret = 0;
 
 	memset(enc, 0, sizeof(*enc));
@@ -135,31 +160,24 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 		const struct og_rule_def *d = &p->rules[i];
 		const struct og_scope *s = d->scope;
 		struct og_rule r;
+		size_t o;
 		int slot;
 
 		if (encode_rule(d, i + 1, &r))
 			continue;
-		slot = slot_of(enc, d->level, d->optname);
-		if (slot < 0) {
-			ret = slot;
-			break;
-		}
-		if (!s || (!s->ncgroups && !s->nuids)) {
-			ret = add_key(enc, &cap, slot, OG_UID_ANY, 0, 0, &r);
-			continue;
-		}
-		if (!s->ncgroups) {
-			for (u = 0; u < s->nuids && !ret; u++)
-				ret = add_key(enc, &cap, slot, s->uids[u], 0, 0, &r);
-			continue;
-		}
-		for (c = 0; c < s->ncgroups && !ret; c++) {
-			const struct og_scope_cgroup *cg = &s->cgroups[c];
+		/* a family's options: the same rule (id, action, values) under each key */
+		for (o = 0; o < rule_nopts(d) && !ret; o++) {
+			struct og_optref m = rule_opt(d, o);
 
-			if (!s->nuids)
-				ret = add_key(enc, &cap, slot, OG_UID_ANY, cg->id, cg->level, &r);
-			for (u = 0; u < s->nuids && !ret; u++)
-				ret = add_key(enc, &cap, slot, s->uids[u], cg->id, cg->level, &r);
+			r.flags &= ~OG_RF_BYTE_OK;
+			if (m.opt && m.opt->byte_ok)
+				r.flags |= OG_RF_BYTE_OK;
+			slot = slot_of(enc, m.level, m.optname);
+			if (slot < 0) {
+				ret = slot;
+				break;
+			}
+			ret = add_keys(enc, &cap, slot, s, &r);
 		}
 	}
 	enc->cfg.other_slots = enc->nother;

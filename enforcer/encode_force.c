@@ -70,12 +70,13 @@ static struct og_force_set *set_of(struct og_encoding *enc, size_t *cap, __u32 u
 	return &enc->fsets[enc->nfkeys++];
 }
 
-static void ent_fill(const struct og_rule_def *d, __u32 id, struct og_force_ent *e)
+static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
+		     struct og_force_ent *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->rule_id = id;
-	e->level = d->level;
-	e->optname = d->optname;
+	e->level = m.level;
+	e->optname = m.optname;
 	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED);
 	e->vtype = d->vtype;
 	e->len = d->vtype == OG_VT_STR ? OG_STR_MAX : 4;
@@ -85,17 +86,17 @@ static void ent_fill(const struct og_rule_def *d, __u32 id, struct og_force_ent 
 		e->num = d->value.num;
 }
 
-static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d, __u32 id,
-	       int idx, __u32 uid, __u64 cgid, int level)
+static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d,
+	       struct og_optref m, __u32 id, int idx, __u32 uid, __u64 cgid, int level)
 {
 	struct og_force_set *s = set_of(enc, cap, uid, cgid, level);
 
 	if (!s)
 		return -ENOMEM;
 	s->claimed |= 1u << idx;
-	if (forces(d)) {
+	if (forces(d) && optref_forceable(m)) {
 		s->forced |= 1u << idx;
-		ent_fill(d, id, &s->ent[idx]);
+		ent_fill(d, m, id, &s->ent[idx]);
 	}
 	return 0;
 }
@@ -103,15 +104,26 @@ static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d
 int encode_force(const struct og_policy *p, struct og_encoding *enc)
 {
 	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
-	size_t i, c, u, cap = 0, n = 0;
+	size_t i, c, u, o, cap = 0, n = 0;
 	int ret = 0;
 
+	/*
+	 * A family's options are forced each where the kernel takes it (IP_TOS on
+	 * AF_INET, IPV6_TCLASS on AF_INET6: ent_fits()); those bpf_setsockopt
+	 * cannot set (SO_RCVBUFFORCE) only get on_change at setsockopt.
+	 */
 	for (i = 0; i < p->nrules; i++) {
 		if (!forces(&p->rules[i]))
 			continue;
-		ret = force_index(p, p->rules[i].level, p->rules[i].optname, &n, lv, on, true);
-		if (ret < 0)
-			return ret;
+		for (o = 0; o < rule_nopts(&p->rules[i]); o++) {
+			struct og_optref m = rule_opt(&p->rules[i], o);
+
+			if (!optref_forceable(m))
+				continue;
+			ret = force_index(p, m.level, m.optname, &n, lv, on, true);
+			if (ret < 0)
+				return ret;
+		}
 	}
 	enc->nforced = n;
 	ret = 0;
@@ -119,26 +131,32 @@ int encode_force(const struct og_policy *p, struct og_encoding *enc)
 	for (i = 0; i < p->nrules && !ret; i++) {
 		const struct og_rule_def *d = &p->rules[i];
 		const struct og_scope *s = d->scope;
-		int idx = force_index(p, d->level, d->optname, &n, lv, on, false);
 
-		if (idx < 0)
-			continue;
-		if (!s || (!s->ncgroups && !s->nuids)) {
-			ret = add(enc, &cap, d, i + 1, idx, OG_UID_ANY, 0, 0);
-			continue;
-		}
-		if (!s->ncgroups) {
-			for (u = 0; u < s->nuids && !ret; u++)
-				ret = add(enc, &cap, d, i + 1, idx, s->uids[u], 0, 0);
-			continue;
-		}
-		for (c = 0; c < s->ncgroups && !ret; c++) {
-			const struct og_scope_cgroup *cg = &s->cgroups[c];
+		for (o = 0; o < rule_nopts(d) && !ret; o++) {
+			struct og_optref m = rule_opt(d, o);
+			int idx = force_index(p, m.level, m.optname, &n, lv, on, false);
 
-			if (!s->nuids)
-				ret = add(enc, &cap, d, i + 1, idx, OG_UID_ANY, cg->id, cg->level);
-			for (u = 0; u < s->nuids && !ret; u++)
-				ret = add(enc, &cap, d, i + 1, idx, s->uids[u], cg->id, cg->level);
+			if (idx < 0)
+				continue;
+			if (!s || (!s->ncgroups && !s->nuids)) {
+				ret = add(enc, &cap, d, m, i + 1, idx, OG_UID_ANY, 0, 0);
+				continue;
+			}
+			if (!s->ncgroups) {
+				for (u = 0; u < s->nuids && !ret; u++)
+					ret = add(enc, &cap, d, m, i + 1, idx, s->uids[u], 0, 0);
+				continue;
+			}
+			for (c = 0; c < s->ncgroups && !ret; c++) {
+				const struct og_scope_cgroup *cg = &s->cgroups[c];
+
+				if (!s->nuids)
+					ret = add(enc, &cap, d, m, i + 1, idx, OG_UID_ANY, cg->id,
+						  cg->level);
+				for (u = 0; u < s->nuids && !ret; u++)
+					ret = add(enc, &cap, d, m, i + 1, idx, s->uids[u],
+						  cg->id, cg->level);
+			}
 		}
 	}
 	return ret;

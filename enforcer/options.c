@@ -175,6 +175,8 @@ const struct og_option og_options[] = {
 	/* IPPROTO_IPV6 */
 	OPT(IPV6_UNICAST_HOPS, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false,
 	    "hop limit of unicast IPv6 packets; -1 = route default"),
+	OPT(IPV6_MULTICAST_HOPS, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false,
+	    "hop limit of outgoing IPv6 multicast packets; -1 = 1"),
 	OPT(IPV6_MTU_DISCOVER, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false,
 	    "path MTU discovery mode (IPV6_PMTUDISC_*)"),
 	OPT(IPV6_V6ONLY, IPPROTO_IPV6, OG_VT_BOOL, ACTS_VAL, false, false,
@@ -198,6 +200,64 @@ const struct og_option og_options[] = {
 };
 
 const size_t og_options_count = sizeof(og_options) / sizeof(og_options[0]);
+
+/*
+ * The kernel keeps one value for each family below, set by any member:
+ * SO_RCVBUFFORCE is SO_RCVBUF above rmem_max for a CAP_NET_ADMIN caller;
+ * IP_TOS and IPV6_TCLASS are the DSCP of a socket's IPv4 and IPv6 packets
+ * (an AF_INET6 socket takes IP_TOS too, for its v4-mapped traffic); IP_TTL
+ * and IPV6_UNICAST_HOPS the TTL / hop limit likewise.  Multicast TTLs are a
+ * family of their own: their default (1) is not the unicast one, so a rule
+ * for unicast TTLs would rarely mean the same bounds for them.
+ */
+const struct og_family og_families[] = {
+	{ "DSCP", { "IP_TOS", "IPV6_TCLASS" },
+	  "DSCP of IPv4 and IPv6 packets (also IP_TOS on AF_INET6 sockets: v4-mapped)" },
+	{ "SO_RCVBUF*", { "SO_RCVBUF", "SO_RCVBUFFORCE" },
+	  "receive buffer size, also above rmem_max (CAP_NET_ADMIN)" },
+	{ "SO_SNDBUF*", { "SO_SNDBUF", "SO_SNDBUFFORCE" },
+	  "send buffer size, also above wmem_max (CAP_NET_ADMIN)" },
+	{ "TTL", { "IP_TTL", "IPV6_UNICAST_HOPS" },
+	  "TTL / hop limit of unicast IPv4 and IPv6 packets" },
+	{ "MULTICAST_TTL", { "IP_MULTICAST_TTL", "IPV6_MULTICAST_HOPS" },
+	  "TTL / hop limit of multicast IPv4 and IPv6 packets" },
+};
+
+const size_t og_families_count = sizeof(og_families) / sizeof(og_families[0]);
+
+const struct og_family *family_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < og_families_count; i++)
+		if (!strcasecmp(og_families[i].name, name))
+			return &og_families[i];
+	return NULL;
+}
+
+#define SIB_IP4	"also on AF_INET6 sockets, for v4-mapped traffic"
+const struct og_sibling og_siblings[] = {
+	{ "SO_RCVBUF", "SO_RCVBUFFORCE", "which sets the same value (CAP_NET_ADMIN callers)",
+	  "SO_RCVBUF*" },
+	{ "SO_RCVBUFFORCE", "SO_RCVBUF", "which sets the same value", "SO_RCVBUF*" },
+	{ "SO_SNDBUF", "SO_SNDBUFFORCE", "which sets the same value (CAP_NET_ADMIN callers)",
+	  "SO_SNDBUF*" },
+	{ "SO_SNDBUFFORCE", "SO_SNDBUF", "which sets the same value", "SO_SNDBUF*" },
+	{ "IP_TOS", "IPV6_TCLASS", "which sets the DSCP of IPv6 packets", "DSCP" },
+	{ "IPV6_TCLASS", "IP_TOS", "which sets the DSCP of IPv4 packets, " SIB_IP4, "DSCP" },
+	{ "IP_TTL", "IPV6_UNICAST_HOPS", "which sets the hop limit of IPv6 packets", "TTL" },
+	{ "IP_TTL", "IP_MULTICAST_TTL", "which sets the TTL of multicast packets",
+	  "MULTICAST_TTL" },
+	{ "IPV6_UNICAST_HOPS", "IP_TTL", "which sets the TTL of IPv4 packets, " SIB_IP4, "TTL" },
+	{ "IPV6_UNICAST_HOPS", "IPV6_MULTICAST_HOPS",
+	  "which sets the hop limit of multicast packets", "MULTICAST_TTL" },
+	{ "IP_MULTICAST_TTL", "IPV6_MULTICAST_HOPS",
+	  "which sets the hop limit of IPv6 multicast packets", "MULTICAST_TTL" },
+	{ "IPV6_MULTICAST_HOPS", "IP_MULTICAST_TTL",
+	  "which sets the TTL of IPv4 multicast packets, " SIB_IP4, "MULTICAST_TTL" },
+};
+
+const size_t og_siblings_count = sizeof(og_siblings) / sizeof(og_siblings[0]);
 
 /* Names libc spells without the _OLD suffix on 64-bit time_t machines. */
 static const struct {

@@ -32,6 +32,39 @@ struct og_option {
 extern const struct og_option og_options[];
 extern const size_t og_options_count;
 
+/*
+ * A family: options that set one thing in the kernel, so that a rule for one
+ * of them is beaten by another unless the rule covers all of them
+ * (`option = DSCP`).  Members share a value type.
+ */
+#define OG_FAMILY_MAX	4	/* members of a family */
+
+struct og_family {
+	const char *name;	/* "DSCP", "SO_RCVBUF*" */
+	const char *members[OG_FAMILY_MAX];	/* option names; unused entries NULL */
+	const char *help;	/* one line for `optguard options` */
+};
+
+extern const struct og_family og_families[];
+extern const size_t og_families_count;
+
+/* The family called @name (case-insensitive), or NULL. */
+const struct og_family *family_by_name(const char *name);
+
+/*
+ * Option pairs where a rule for `opt` leaves `sibling` open: another way to
+ * set the same value (`why` says how), which `check` warns about when the
+ * policy has no rule for it.  `fix` is the family that covers both.
+ */
+struct og_sibling {
+	const char *opt, *sibling;
+	const char *why;	/* "which sets the same value (CAP_NET_ADMIN callers)" */
+	const char *fix;	/* "SO_RCVBUF*" */
+};
+
+extern const struct og_sibling og_siblings[];
+extern const size_t og_siblings_count;
+
 const struct og_option *option_by_name(const char *name);
 const struct og_option *option_by_number(int level, int optname);
 /*

@@ -501,8 +501,10 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 {
 	const struct og_scope *s = r->scope;
 	size_t nu = s && s->nuids ? s->nuids : 1, nc = s && s->ncgroups ? s->ncgroups : 1;
-	size_t u, c;
+	size_t u, c, o;
 
+	/* a family's options are keys of their own, each checked as if written alone */
+	for (o = 0; o < rule_nopts(r); o++)
 	for (u = 0; u < nu; u++) {
 		for (c = 0; c < nc; c++) {
 			if (*n == *cap) {
@@ -515,7 +517,7 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 				*cap = ncap;
 			}
 			(*keys)[(*n)++] = (struct ckey){
-				.level = r->level, .optname = r->optname,
+				.level = rule_opt(r, o).level, .optname = rule_opt(r, o).optname,
 				/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
 				.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
 				.cgid = s && s->ncgroups ? s->cgroups[c].id : 0,
@@ -534,28 +536,33 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 static void check_force_count(struct parser *ps, const struct og_policy *p)
 {
 	struct { int level, optname; } seen[OG_FORCE_MAX];
-	size_t i, j, n = 0;
-	char label[64];
+	size_t i, j, o, n = 0;
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
 
 		if (ps->rule_bad[i] || !rule_forces_at(r))
 			continue;
-		for (j = 0; j < n; j++)
-			if (seen[j].level == r->level && seen[j].optname == r->optname)
-				break;
-		if (j < n)
-			continue;	/* an option already counted */
-		if (n == OG_FORCE_MAX) {
-			option_label(r, label, sizeof(label));
-			perr(ps, r->line, "rule %s forces %s: a policy can force at most %d options "
-			     "at create, connect and established", r->name, label, OG_FORCE_MAX);
-			continue;
+		for (o = 0; o < rule_nopts(r); o++) {
+			struct og_optref m = rule_opt(r, o);
+
+			if (!optref_forceable(m))
+				continue;	/* a family's other options: on_change only */
+			for (j = 0; j < n; j++)
+				if (seen[j].level == m.level && seen[j].optname == m.optname)
+					break;
+			if (j < n)
+				continue;	/* an option already counted */
+			if (n == OG_FORCE_MAX) {
+				perr(ps, r->line, "rule %s forces %s: a policy can force at most "
+				     "%d options at create, connect and established", r->name,
+				     m.opt->name, OG_FORCE_MAX);
+				continue;
+			}
+			seen[n].level = m.level;
+			seen[n].optname = m.optname;
+			n++;
 		}
-		seen[n].level = r->level;
-		seen[n].optname = r->optname;
-		n++;
 	}
 }
 
@@ -569,7 +576,7 @@ static void check_conflicts(struct parser *ps, const struct og_policy *p)
 	struct ckey *keys = NULL;
 	size_t n = 0, cap = 0, i, first;
 	bool *reported;
-	char label[64];
+	char label[64], via[300];
 
 	reported = calloc(p->nrules + 1, sizeof(*reported));
 	if (!reported) {
@@ -602,23 +609,110 @@ static void check_conflicts(struct parser *ps, const struct og_policy *p)
 		reported[keys[i].rule] = true;
 		q = &p->rules[keys[first].rule];
 		r = &p->rules[keys[i].rule];
-		option_label(r, label, sizeof(label));
+		optref_label(keys[i].level, keys[i].optname, label, sizeof(label));
+		/* a family rule and a rule for one of its options: say which family */
+		via[0] = '\0';
+		if (q->optspec && r->optspec)
+			snprintf(via, sizeof(via), " ('%s' has option = %s; '%s' option = %s)",
+				 q->name, q->optspec, r->name, r->optspec);
+		else if (q->optspec || r->optspec)
+			snprintf(via, sizeof(via), " ('%s' has option = %s)",
+				 q->optspec ? q->name : r->name,
+				 q->optspec ? q->optspec : r->optspec);
 		if (q->scope == r->scope)
 			perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
-			     "scope '%s'", r->name, q->name, q->line, label,
-			     r->scope ? r->scope->name : "*");
+			     "scope '%s'%s", r->name, q->name, q->line, label,
+			     r->scope ? r->scope->name : "*", via);
 		else
 			perr(ps, r->line,
 			     "rules '%s' and '%s' (line %d) both decide %s for the "
 			     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
-			     "cannot tell them apart",
+			     "cannot tell them apart%s",
 			     r->name, q->name, q->line, label,
 			     r->scope ? r->scope->name : "*",
-			     q->scope ? q->scope->name : "*");
+			     q->scope ? q->scope->name : "*", via);
 	}
 out:
 	free(keys);
 	free(reported);
+}
+
+/* A rule of @p other than @r for (level, optname) that covers @r's callers too. */
+static bool sibling_ruled(const struct parser *ps, const struct og_policy *p,
+			  const struct og_rule_def *r, int level, int optname)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *q = &p->rules[i];
+
+		if (ps->rule_bad[i] || !rule_has_opt(q, level, optname))
+			continue;
+		/* its scope is '*' or r's own: it decides for every caller r decides for */
+		if (!q->scope || q->scope == r->scope)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A rule that constrains one option of a family (options.c) while another
+ * member sets the same value unchecked: SO_RCVBUFFORCE past an SO_RCVBUF
+ * clamp, IPV6_TCLASS past an IP_TOS rule.  Warned of, not refused: a policy
+ * may mean it (default = deny, or a rule for the sibling, silence it).
+ */
+static void check_siblings(struct parser *ps, const struct og_policy *p)
+{
+	static const char *const verbs[OG_ACT_MAX] = {
+		[OG_ACT_DENY] = "denies", [OG_ACT_REWRITE] = "rewrites",
+		[OG_ACT_CLAMP] = "clamps", [OG_ACT_FORCE] = "forces",
+	};
+	const char *warned[OG_RULE_OPTS_MAX * 2], *spec;
+	const struct og_family *f;
+	size_t i, j, o, s, w, nw;
+
+	if (p->default_action == OG_ACT_DENY)
+		return;	/* an option no rule names is denied */
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (ps->rule_bad[i] || (unsigned int)r->action >= OG_ACT_MAX || !verbs[r->action])
+			continue;	/* allow and audit leave nothing to go around */
+		nw = 0;
+		for (o = 0; o < rule_nopts(r); o++) {
+			const struct og_option *m = rule_opt(r, o).opt;
+
+			for (s = 0; m && s < og_siblings_count; s++) {
+				const struct og_sibling *sb = &og_siblings[s];
+				const struct og_option *so = option_by_name(sb->sibling);
+
+				if (strcmp(sb->opt, m->name) ||
+				    rule_has_opt(r, so->level, so->optname) ||
+				    sibling_ruled(ps, p, r, so->level, so->optname))
+					continue;
+				for (w = 0; w < nw && strcmp(warned[w], sb->fix); w++)
+					;
+				if (w < nw)
+					continue;	/* one warning per family left open */
+				if (nw < sizeof(warned) / sizeof(warned[0]))
+					warned[nw++] = sb->fix;
+				spec = r->optspec ? r->optspec : m->name;
+				f = family_by_name(sb->fix);
+				for (j = 0; j < OG_FAMILY_MAX && f->members[j]; j++)
+					if (!strcmp(f->members[j], m->name))
+						break;
+				if (j < OG_FAMILY_MAX && f->members[j])
+					pwarn(ps, r->line, "warning: rule %s %s %s but not %s, %s; "
+					      "use option = %s or add a rule for it", r->name,
+					      verbs[r->action], spec, so->name, sb->why, sb->fix);
+				else
+					pwarn(ps, r->line, "warning: rule %s %s %s but not %s, %s; "
+					      "use option = %s, %s or add a rule for it", r->name,
+					      verbs[r->action], spec, so->name, sb->why, spec,
+					      sb->fix);
+			}
+		}
+	}
 }
 
 static int msg_cmp(const void *a, const void *b)
@@ -764,6 +858,11 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 					   &ps.rule_bad[p->nrules]), p->nrules++;
 		check_conflicts(&ps, p);
 		check_force_count(&ps, p);
+		/* warnings for a policy that loads: errors are what to fix first */
+		for (i = 0; i < ps.nmsgs && !ps.msgs[i].error; i++)
+			;
+		if (i == ps.nmsgs && !ps.oom)
+			check_siblings(&ps, p);
 	}
 	if (ps.oom)
 		perr(&ps, 0, "out of memory");
@@ -866,6 +965,8 @@ void policy_free(struct og_policy *p)
 	for (i = 0; i < p->nrules; i++) {
 		free(p->rules[i].name);
 		free(p->rules[i].except);
+		free(p->rules[i].more);
+		free(p->rules[i].optspec);
 	}
 	free(p->rules);
 	free(p->path);
@@ -926,7 +1027,7 @@ const struct og_rule_def *policy_match(const struct og_policy *p, int level, int
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
 
-		if (r->level != level || r->optname != optname)
+		if (!rule_has_opt(r, level, optname))
 			continue;
 		rank = scope_rank(r->scope, cgroup_path, uid);
 		if (rank > best_rank) {

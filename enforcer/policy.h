@@ -48,11 +48,28 @@ struct og_scope {
 	size_t nuids;
 };
 
+/* One option a rule decides. */
+struct og_optref {
+	const struct og_option *opt;	/* NULL: a level:optname not in the table */
+	int level, optname;
+};
+
+/* Options in one rule: a family, or a list `option = A, B, ...` */
+#define OG_RULE_OPTS_MAX	8
+
 struct og_rule_def {
 	char *name;
 	int line;		/* line of the [rule:NAME] header */
 	const struct og_option *opt;	/* NULL: a level:optname not in the table */
 	int level, optname;
+	/*
+	 * A rule for a family or a list decides several options with one action,
+	 * one name and one set of counters: opt/level/optname is the first, more
+	 * the others (NULL and 0 for one option).  See rule_opt().
+	 */
+	struct og_optref *more;
+	size_t nmore;
+	char *optspec;		/* with more: "DSCP" or "IP_TTL, IP_MULTICAST_TTL" */
 	enum og_vtype vtype;	/* opt->vtype, or OG_VT_OPAQUE */
 	const struct og_scope *scope;	/* NULL: '*' */
 	enum og_action action;
@@ -85,6 +102,41 @@ struct og_policy {
 	struct og_rule_def *rules;
 	size_t nrules;
 };
+
+/* The options of @r: 1 + r->nmore of them. */
+static inline size_t rule_nopts(const struct og_rule_def *r)
+{
+	return 1 + r->nmore;
+}
+
+/* Option @i (< rule_nopts(r)) of @r; 0 is opt/level/optname. */
+static inline struct og_optref rule_opt(const struct og_rule_def *r, size_t i)
+{
+	if (i == 0)
+		return (struct og_optref){ .opt = r->opt, .level = r->level,
+					   .optname = r->optname };
+	return r->more[i - 1];
+}
+
+/* Does @r decide (level, optname)? */
+static inline bool rule_has_opt(const struct og_rule_def *r, int level, int optname)
+{
+	size_t i;
+
+	for (i = 0; i < rule_nopts(r); i++)
+		if (rule_opt(r, i).level == level && rule_opt(r, i).optname == optname)
+			return true;
+	return false;
+}
+
+/* Can a force rule set @o at create, connect and established (bpf_setsockopt)? */
+static inline bool optref_forceable(struct og_optref o)
+{
+	return o.opt && o.opt->forceable;
+}
+
+/* "IP_TOS", "SOL_SOCKET:99", "300:1" */
+void optref_label(int level, int optname, char *buf, size_t len);
 
 /* Does @r force a value at create, connect or established? */
 static inline bool rule_forces_at(const struct og_rule_def *r)

@@ -433,11 +433,26 @@ static const unsigned int rule_key_actions[RK_N] = {
 	[RK_ON_CHANGE] = ACT_BIT(OG_ACT_FORCE),
 };
 
+void optref_label(int level, int optname, char *buf, size_t len)
+{
+	const struct og_option *o = option_by_number(level, optname);
+	const char *l = level_name(level);
+
+	if (o)
+		snprintf(buf, len, "%s", o->name);
+	else if (l)
+		snprintf(buf, len, "%s:%d", l, optname);
+	else
+		snprintf(buf, len, "%d:%d", level, optname);
+}
+
 void option_label(const struct og_rule_def *r, char *buf, size_t len)
 {
 	const char *l = level_name(r->level);
 
-	if (r->opt)
+	if (r->optspec)
+		snprintf(buf, len, "%s", r->optspec);
+	else if (r->opt)
 		snprintf(buf, len, "%s", r->opt->name);
 	else if (l)
 		snprintf(buf, len, "%s:%d", l, r->optname);
@@ -470,6 +485,7 @@ static int rule_value(struct parser *ps, const struct og_rule_def *r, int line, 
 		      struct og_value *v)
 {
 	char label[64];
+	size_t i;
 
 	option_label(r, label, sizeof(label));
 	if (value_parse(r->vtype, s, v)) {
@@ -477,18 +493,22 @@ static int rule_value(struct parser *ps, const struct og_rule_def *r, int line, 
 		     vtype_expect(r->vtype));
 		return -1;
 	}
-	/* only SO_MAX_PACING_RATE is read as 64 bits; other uints are a __u32 */
-	if (r->vtype == OG_VT_UINT && (__u64)v->num > UINT32_MAX &&
-	    !(r->level == SOL_SOCKET && r->optname == SO_MAX_PACING_RATE)) {
-		perr(ps, line, "value '%s' for %s does not fit 32 bits", s, label);
-		return -1;
-	}
-	/* the kernel refuses shorter names (KERNEL.md) */
-	if (r->opt && r->level == IPPROTO_TCP && r->optname == TCP_CONGESTION &&
-	    strlen(v->str) < 2) {
-		perr(ps, line, "congestion control name '%s' is too short (at least 2 characters)",
-		     s);
-		return -1;
+	for (i = 0; i < rule_nopts(r); i++) {
+		struct og_optref o = rule_opt(r, i);
+
+		/* only SO_MAX_PACING_RATE is read as 64 bits; other uints are a __u32 */
+		if (r->vtype == OG_VT_UINT && (__u64)v->num > UINT32_MAX &&
+		    !(o.level == SOL_SOCKET && o.optname == SO_MAX_PACING_RATE)) {
+			perr(ps, line, "value '%s' for %s does not fit 32 bits", s, label);
+			return -1;
+		}
+		/* the kernel refuses shorter names (KERNEL.md) */
+		if (o.opt && o.level == IPPROTO_TCP && o.optname == TCP_CONGESTION &&
+		    strlen(v->str) < 2) {
+			perr(ps, line, "congestion control name '%s' is too short (at least 2 "
+			     "characters)", s);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -573,10 +593,22 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			const struct kv **k)
 {
 	static const char *const on_changes[] = { "rewrite", "deny", "allow", NULL };
-	unsigned int mask = r->opt ? r->opt->actions : ACTS_ANY;
+	unsigned int mask = ~0u, force = 0;
 	char label[64], list[128], a[32], b[32];
 	size_t i;
 	int v;
+
+	/*
+	 * Every option of the rule must take the action; force needs one that
+	 * bpf_setsockopt can set (the others get on_change at setsockopt).
+	 */
+	for (i = 0; i < rule_nopts(r); i++) {
+		const struct og_option *o = rule_opt(r, i).opt;
+
+		mask &= o ? o->actions : ACTS_ANY;
+		force |= o ? o->actions & ACT_BIT(OG_ACT_FORCE) : 0;
+	}
+	mask = (mask & ~ACT_BIT(OG_ACT_FORCE)) | force;
 
 	v = parse_enum(ps, k[RK_ACTION], action_names);
 	if (v < 0)
@@ -657,6 +689,92 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 	}
 }
 
+/* Add one option to @refs unless there: 0, or -1 after an error. */
+static int optref_add(struct parser *ps, const struct kv *kv, struct og_optref *refs, size_t *n,
+		      const char *item, const struct og_option *o, int level, int optname)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (refs[i].level == level && refs[i].optname == optname) {
+			perr(ps, kv->line, "option '%s' names %s twice", kv->val, item);
+			return -1;
+		}
+	}
+	if (*n == OG_RULE_OPTS_MAX) {
+		perr(ps, kv->line, "option '%s' names more than %d options", kv->val,
+		     OG_RULE_OPTS_MAX);
+		return -1;
+	}
+	refs[(*n)++] = (struct og_optref){ .opt = o, .level = level, .optname = optname };
+	return 0;
+}
+
+/*
+ * option = NAME, LEVEL:OPTNAME, a family (DSCP, SO_RCVBUF* ...) or a list of
+ * them: one rule for all, so every option must take the same values.
+ * 0, or -1 after an error.
+ */
+static int rule_options(struct parser *ps, struct og_rule_def *r, const struct kv *kv)
+{
+	struct og_optref refs[OG_RULE_OPTS_MAX] = {};
+	const struct og_family *f;
+	const struct og_option *o;
+	char *store, **items;
+	size_t n = 0, j;
+	long ni, i;
+	int level, optname, ret = 0;
+
+	ni = split_list(ps, kv, &store, &items);
+	if (ni < 0)
+		return -1;
+	for (i = 0; i < ni && !ret; i++) {
+		f = family_by_name(items[i]);
+		for (j = 0; f && j < OG_FAMILY_MAX && f->members[j] && !ret; j++) {
+			o = option_by_name(f->members[j]);
+			ret = optref_add(ps, kv, refs, &n, o->name, o, o->level, o->optname);
+		}
+		if (f)
+			continue;
+		if (option_parse(items[i], &o, &level, &optname)) {
+			perr(ps, kv->line, "unknown option '%s' (a name or family from `optguard "
+			     "options`, or LEVEL:OPTNAME)", items[i]);
+			ret = -1;
+		} else {
+			ret = optref_add(ps, kv, refs, &n, items[i], o, level, optname);
+		}
+	}
+	for (j = 1; j < n && !ret; j++) {
+		enum og_vtype a = refs[0].opt ? refs[0].opt->vtype : OG_VT_OPAQUE;
+		enum og_vtype b = refs[j].opt ? refs[j].opt->vtype : OG_VT_OPAQUE;
+
+		if (a != b) {
+			perr(ps, kv->line, "option '%s': %s takes %s values and %s %s values: "
+			     "a rule covers options of one value type", kv->val,
+			     refs[0].opt ? refs[0].opt->name : items[0], vtype_name(a),
+			     refs[j].opt ? refs[j].opt->name : "the other", vtype_name(b));
+			ret = -1;
+		}
+	}
+	if (!ret) {
+		r->opt = refs[0].opt;
+		r->level = refs[0].level;
+		r->optname = refs[0].optname;
+		if (n > 1) {
+			r->more = calloc(n - 1, sizeof(*r->more));
+			r->optspec = pstrdup(ps, ni == 1 ? family_by_name(items[0])->name : kv->val);
+			if (!r->more)
+				ps->oom = true;
+			else
+				memcpy(r->more, refs + 1, (n - 1) * sizeof(*r->more));
+			r->nmore = r->more ? n - 1 : 0;
+		}
+	}
+	free(items);
+	free(store);
+	return ret;
+}
+
 void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 		       struct og_rule_def *r, bool *bad)
 {
@@ -683,10 +801,7 @@ void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 	if (!k[RK_OPTION]) {
 		perr(ps, s->line, "rule '%s' has no option", s->name);
 		*bad = true;
-	} else if (option_parse(k[RK_OPTION]->val, &r->opt, &r->level, &r->optname)) {
-		perr(ps, k[RK_OPTION]->line,
-		     "unknown option '%s' (a name from `optguard options`, or LEVEL:OPTNAME)",
-		     k[RK_OPTION]->val);
+	} else if (rule_options(ps, r, k[RK_OPTION])) {
 		*bad = true;
 	} else {
 		r->vtype = r->opt ? r->opt->vtype : OG_VT_OPAQUE;

@@ -74,7 +74,7 @@ int force_policy_unsupported(const struct og_policy *p, const struct og_force_pr
 {
 	char why[400], msg[800];
 	unsigned int pt;
-	size_t i;
+	size_t i, o;
 	int bad = 0;
 
 	for (i = 0; i < p->nrules; i++) {
@@ -83,21 +83,28 @@ int force_policy_unsupported(const struct og_policy *p, const struct og_force_pr
 
 		if (!rule_forces_at(r))
 			continue;
-		row = force_probe_row(pr, r->opt);
-		for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
-			if (!(r->at & pt))
+		/* each option of a family that a force rule sets (encode_force.c) */
+		for (o = 0; o < rule_nopts(r); o++) {
+			const struct og_option *opt = rule_opt(r, o).opt;
+
+			if (!optref_forceable(rule_opt(r, o)))
 				continue;
-			if (!row || !(row->points & pt))
-				force_probe_why(pr, r->opt, pt, why, sizeof(why));
-			else if (unloaded && unloaded[point_bit(pt)])
-				snprintf(why, sizeof(why), "%s", unloaded[point_bit(pt)]);
-			else
-				continue;
-			snprintf(msg, sizeof(msg), "%s:%d: rule %s: cannot force %s at %s on this "
-				 "kernel: %s", p->path, r->line, r->name, r->opt ? r->opt->name : "?",
-				 force_point_name(pt), why);
-			say(msg);
-			bad++;
+			row = force_probe_row(pr, opt);
+			for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
+				if (!(r->at & pt))
+					continue;
+				if (!row || !(row->points & pt))
+					force_probe_why(pr, opt, pt, why, sizeof(why));
+				else if (unloaded && unloaded[point_bit(pt)])
+					snprintf(why, sizeof(why), "%s", unloaded[point_bit(pt)]);
+				else
+					continue;
+				snprintf(msg, sizeof(msg), "%s:%d: rule %s: cannot force %s at %s "
+					 "on this kernel: %s", p->path, r->line, r->name, opt->name,
+					 force_point_name(pt), why);
+				say(msg);
+				bad++;
+			}
 		}
 	}
 	return bad;
