@@ -619,8 +619,8 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 		actions_list(mask, list, sizeof(list));
 		if (r->action == OG_ACT_FORCE)
 			perr(ps, k[RK_ACTION]->line,
-			     "force on %s: bpf_setsockopt cannot set this option (it takes %s)",
-			     label, list);
+			     "force on %s: bpf_setsockopt cannot set %s (it takes %s)",
+			     label, r->nmore ? "any of its options" : "this option", list);
 		else
 			perr(ps, k[RK_ACTION]->line,
 			     "action %s does not fit %s (%s value); it takes %s",
