@@ -108,7 +108,7 @@ if command -v tcpdump > /dev/null; then
 		> "$T/wire" 2> "$T/tcpdump.err" &
 	tdpid=$!
 	for i in $(seq 1 100); do
-		grep -q "listening on" "$T/tcpdump.err" && break
+		grep -qs "listening on" "$T/tcpdump.err" && break
 		sleep 0.05
 	done
 	v4m IP_TOS 0xb8 > /dev/null
@@ -145,6 +145,62 @@ like "$st" $'\n''rcvbuf +2 ' "status: rule rcvbuf decided 2 calls (SO_RCVBUFFORC
 like "$st" $'\n''dscp +[0-9]+ ' "status: one row for rule dscp"
 
 og_stop
+
+# force on a family: each option where the socket takes it (IP_TOS on AF_INET,
+# IPV6_TCLASS on AF_INET6); SO_RCVBUFFORCE, which bpf_setsockopt cannot set,
+# gets on_change at setsockopt
+cat > "$T/f.ini" <<INI
+[enforcer]
+cgroup = $cg
+pin_dir = $OG_PIN
+log = json
+log_file = $ev
+
+[rule:dscp]
+option = DSCP
+action = force
+value = AF41
+at = connect
+
+[rule:rcvbuf]
+option = SO_RCVBUF*
+action = force
+value = $rcvmax
+at = connect
+
+[rule:ttl4]
+option = IP_TTL
+action = clamp
+min = 2
+INI
+# dgram HOST: a UDP socket connect()ed to HOST (nothing is sent), its TOS / TCLASS
+dgram() {
+	in_cg "$cg" python3 -c '
+import socket, sys
+v6 = ":" in sys.argv[1]
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], 9))
+print(s.getsockopt(*((socket.IPPROTO_IPV6, socket.IPV6_TCLASS) if v6 else
+                     (socket.IPPROTO_IP, socket.IP_TOS))))
+' "$1"
+}
+if og_start "$T/f.ini"; then
+	is "$(dgram 127.0.0.1)" "$want_tos" "force DSCP: IP_TOS forced on an AF_INET socket at connect"
+	if python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).connect(("::1", 9))' 2>/dev/null; then
+		is "$(dgram ::1)" "$want_tos" \
+			"force DSCP: IPV6_TCLASS forced on an AF_INET6 socket at connect"
+	else
+		skip "no IPv6 loopback" "force DSCP: IPV6_TCLASS forced on an AF_INET6 socket"
+	fi
+	got=$(in_cg "$cg" bash -c "$(declare -f rcvforce); rcvforce $((8 * 1024 * 1024))")
+	is "$got" "set=0 get=$want_rcv" \
+		"force SO_RCVBUF*: SO_RCVBUFFORCE 8M rewritten to the forced $rcvmax (on_change)"
+	like "$(cat "$T/daemon.err")" "f.ini:[0-9]+: warning: rule ttl4 clamps IP_TTL but not \
+IPV6_UNICAST_HOPS" "run warns at start of a rule that leaves a sibling open"
+	og_stop
+else
+	ok 1 "the daemon starts with force rules on families"
+fi
 
 # explain and options know the families
 out=$(timeout 20 "$OPTGUARD" explain --policy "$T/p.ini" --cgroup "$cg" DSCP EF)
