@@ -35,7 +35,8 @@ _optguard()
 			COMPREPLY=($(compgen -W "--policy --cgroup --uid --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(optguard options 2>/dev/null |
-				awk '/^[A-Z_0-9]+ +SOL_|^[A-Z_0-9]+ +IPPROTO_/ {print $1}')" -- "$cur"))
+				awk '/^[A-Z_0-9]+ +SOL_|^[A-Z_0-9]+ +IPPROTO_/ {print $1}
+				     /^[A-Z_0-9*]+ +[A-Z_0-9]+,[A-Z_0-9]/ {print $1}')" -- "$cur"))
 		fi
 		;;
 	esac

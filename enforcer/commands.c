@@ -241,14 +241,14 @@ static int explain_call(const struct og_policy *p, const char *cg, __u32 uid, in
 		if (!rule_has_opt(r, level, optname))
 			continue;
 		rank = scope_rank(r->scope, cg, uid);
-		printf("%s rule %s (%s:%d%s%s), scope %s: %s\n",
+		printf("%s rule %s (%s:%d), scope %s: %s%s%s\n",
 		       r == win ? "wins:    " : "candidate:", r->name, p->path, r->line,
-		       r->optspec ? ", option = " : "", r->optspec ? r->optspec : "",
 		       scope_name(r->scope),
 		       rank < 0 ? "does not match this caller" :
 		       rank == 0 ? "matches everyone ('*': least specific)" :
 		       rank == 1 ? "matches by uid" :
-		       rank & 1 ? "matches by cgroup and uid" : "matches by cgroup");
+		       rank & 1 ? "matches by cgroup and uid" : "matches by cgroup",
+		       r->optspec ? "; option = " : "", r->optspec ? r->optspec : "");
 	}
 	if (!win) {
 		if (p->default_action == OG_ACT_DENY)

@@ -43,7 +43,7 @@ action = deny
 errno = EACCES
 
 [rule:sndbuf]
-option = SO_SNDBUF
+option = SO_SNDBUF*
 action = clamp
 min = 8K
 max = 64K
