@@ -81,9 +81,13 @@ static void check_values(const struct og_policy *p)
 			value_format(r->vtype, &r->except[j], buf, sizeof(buf));
 		if (r->nexcept > OG_EXCEPT_MAX)
 			die("too many except values", r->name);
-		m = policy_match(p, r->level, r->optname, p->cgroup, 0);
-		if (m && (m->level != r->level || m->optname != r->optname))
-			die("policy_match() gave a rule for another option", m->name);
+		for (j = 0; j < rule_nopts(r); j++) {
+			struct og_optref o = rule_opt(r, j);
+
+			m = policy_match(p, o.level, o.optname, p->cgroup, 0);
+			if (m && !rule_has_opt(m, o.level, o.optname))
+				die("policy_match() gave a rule for another option", m->name);
+		}
 	}
 }
 
