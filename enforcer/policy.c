@@ -501,29 +501,30 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 {
 	const struct og_scope *s = r->scope;
 	size_t nu = s && s->nuids ? s->nuids : 1, nc = s && s->ncgroups ? s->ncgroups : 1;
-	size_t u, c, o;
+	size_t i, u, c;
+	struct og_optref o;
 
 	/* a family's options are keys of their own, each checked as if written alone */
-	for (o = 0; o < rule_nopts(r); o++)
-	for (u = 0; u < nu; u++) {
-		for (c = 0; c < nc; c++) {
-			if (*n == *cap) {
-				size_t ncap = *cap ? *cap * 2 : 256;
-				struct ckey *k = realloc(*keys, ncap * sizeof(*k));
+	for (i = 0; i < rule_nopts(r) * nu * nc; i++) {
+		o = rule_opt(r, i / (nu * nc));
+		u = i / nc % nu;
+		c = i % nc;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			struct ckey *k = realloc(*keys, ncap * sizeof(*k));
 
-				if (!k)
-					return -ENOMEM;
-				*keys = k;
-				*cap = ncap;
-			}
-			(*keys)[(*n)++] = (struct ckey){
-				.level = rule_opt(r, o).level, .optname = rule_opt(r, o).optname,
-				/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
-				.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
-				.cgid = s && s->ncgroups ? s->cgroups[c].id : 0,
-				.rule = idx,
-			};
+			if (!k)
+				return -ENOMEM;
+			*keys = k;
+			*cap = ncap;
 		}
+		(*keys)[(*n)++] = (struct ckey){
+			.level = o.level, .optname = o.optname,
+			/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
+			.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
+			.cgid = s && s->ncgroups ? s->cgroups[c].id : 0,
+			.rule = idx,
+		};
 	}
 	return 0;
 }
@@ -637,29 +638,67 @@ out:
 	free(reported);
 }
 
-/* A rule of @p other than @r for (level, optname) that covers @r's callers too. */
-static bool sibling_ruled(const struct parser *ps, const struct og_policy *p,
-			  const struct og_rule_def *r, int level, int optname)
+/*
+ * Which scopes have a rule for each option some rule may leave open (the
+ * `sibling` options of og_siblings): covered[k * (nscopes + 1) + 1 + scope
+ * index], 0 for '*'.  One pass over the rules, so a big policy checks in O(n).
+ */
+struct sib_cover {
+	const struct og_option *opt[16];
+	size_t nopt, width;
+	bool *covered;
+};
+
+/* The row of @o in @sc, or -1 when it is no rule's sibling. */
+static long sib_row(const struct sib_cover *sc, const struct og_option *o)
 {
-	size_t i;
+	size_t k;
 
-	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *q = &p->rules[i];
+	for (k = 0; o && k < sc->nopt; k++)
+		if (sc->opt[k] == o)
+			return (long)k;
+	return -1;
+}
 
-		if (ps->rule_bad[i] || !rule_has_opt(q, level, optname))
-			continue;
-		/* its scope is '*' or r's own: it decides for every caller r decides for */
-		if (!q->scope || q->scope == r->scope)
-			return true;
+static int sib_cover_build(const struct parser *ps, const struct og_policy *p,
+			   struct sib_cover *sc)
+{
+	const struct og_option *o;
+	size_t i, j;
+	long k;
+
+	memset(sc, 0, sizeof(*sc));
+	for (i = 0; i < og_siblings_count; i++) {
+		o = option_by_name(og_siblings[i].sibling);
+		if (sib_row(sc, o) < 0 && sc->nopt < sizeof(sc->opt) / sizeof(sc->opt[0]))
+			sc->opt[sc->nopt++] = o;
 	}
-	return false;
+	sc->width = p->nscopes + 1;
+	sc->covered = calloc(sc->nopt * sc->width, sizeof(*sc->covered));
+	if (!sc->covered)
+		return -ENOMEM;
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (ps->rule_bad[i])
+			continue;
+		for (j = 0; j < rule_nopts(r); j++) {
+			k = sib_row(sc, rule_opt(r, j).opt);
+			if (k >= 0)
+				sc->covered[k * sc->width + (r->scope ? r->scope - p->scopes + 1 : 0)] =
+					true;
+		}
+	}
+	return 0;
 }
 
 /*
  * A rule that constrains one option of a family (options.c) while another
  * member sets the same value unchecked: SO_RCVBUFFORCE past an SO_RCVBUF
- * clamp, IPV6_TCLASS past an IP_TOS rule.  Warned of, not refused: a policy
- * may mean it (default = deny, or a rule for the sibling, silence it).
+ * clamp, IPV6_TCLASS past an IP_TOS rule.  The sibling counts as decided
+ * when a rule for it has r's scope or '*' (it then decides for every caller
+ * r decides for).  Warned of, not refused: the policy may mean it, and
+ * default = deny or a rule for the sibling silences it.
  */
 static void check_siblings(struct parser *ps, const struct og_policy *p)
 {
@@ -669,10 +708,16 @@ static void check_siblings(struct parser *ps, const struct og_policy *p)
 	};
 	const char *warned[OG_RULE_OPTS_MAX * 2], *spec;
 	const struct og_family *f;
+	struct sib_cover sc;
 	size_t i, j, o, s, w, nw;
+	long k;
 
 	if (p->default_action == OG_ACT_DENY)
 		return;	/* an option no rule names is denied */
+	if (sib_cover_build(ps, p, &sc)) {
+		ps->oom = true;
+		return;
+	}
 	for (i = 0; i < p->nrules; i++) {
 		const struct og_rule_def *r = &p->rules[i];
 
@@ -684,11 +729,16 @@ static void check_siblings(struct parser *ps, const struct og_policy *p)
 
 			for (s = 0; m && s < og_siblings_count; s++) {
 				const struct og_sibling *sb = &og_siblings[s];
-				const struct og_option *so = option_by_name(sb->sibling);
+				const struct og_option *so;
 
-				if (strcmp(sb->opt, m->name) ||
-				    rule_has_opt(r, so->level, so->optname) ||
-				    sibling_ruled(ps, p, r, so->level, so->optname))
+				if (strcmp(sb->opt, m->name))
+					continue;
+				so = option_by_name(sb->sibling);
+				if (rule_has_opt(r, so->level, so->optname))
+					continue;
+				k = sib_row(&sc, so);
+				if (sc.covered[k * sc.width] ||
+				    (r->scope && sc.covered[k * sc.width + (r->scope - p->scopes) + 1]))
 					continue;
 				for (w = 0; w < nw && strcmp(warned[w], sb->fix); w++)
 					;
@@ -713,6 +763,7 @@ static void check_siblings(struct parser *ps, const struct og_policy *p)
 			}
 		}
 	}
+	free(sc.covered);
 }
 
 static int msg_cmp(const void *a, const void *b)

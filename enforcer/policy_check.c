@@ -762,7 +762,8 @@ static int rule_options(struct parser *ps, struct og_rule_def *r, const struct k
 		r->optname = refs[0].optname;
 		if (n > 1) {
 			r->more = calloc(n - 1, sizeof(*r->more));
-			r->optspec = pstrdup(ps, ni == 1 ? family_by_name(items[0])->name : kv->val);
+			f = ni == 1 ? family_by_name(items[0]) : NULL;
+			r->optspec = pstrdup(ps, f ? f->name : kv->val);
 			if (!r->more)
 				ps->oom = true;
 			else
