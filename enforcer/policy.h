@@ -123,6 +123,13 @@ void policy_free(struct og_policy *p);
 
 void diag_free(struct og_diag *d);
 
+/*
+ * The keys the parser takes in a section ("enforcer", "scope" for
+ * [scope:NAME], "rule" for [rule:NAME]): *n of them, or NULL for another
+ * name.  optguard.ini(5) documents each (tests/unit/test_man_keys.c).
+ */
+const char *const *policy_keys(const char *section, size_t *n);
+
 /* Parse a value of type @t as the policy language writes it: 0 or -EINVAL. */
 int value_parse(enum og_vtype t, const char *s, struct og_value *v);
 /* Format @v for humans ("4194304", "on", "cubic", "AF41"). */
