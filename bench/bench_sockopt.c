@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * BENCH.md P1, P2 and P3: the setsockopt hot path, as ratios measured in one
+ * bench/README.md P1, P2 and P3: the setsockopt hot path, as ratios measured in one
  * run.  A and B are attached in turn to a child cgroup this process moves
  * into (A B A B ...); each round times ROUND_CALLS setsockopt(SO_SNDBUF)
  * calls; a figure is the median of the rounds.  Absolute nanoseconds are

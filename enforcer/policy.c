@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The policy file (SPEC.md, "Policy file"): inih splits it into sections and
+ * The policy file (optguard.ini(5), docs/optguard.ini.5): inih splits it into sections and
  * keys, then every section is validated into struct og_policy.  Like
  * `nginx -t`, parsing goes on after an error so that one run shows them all.
  *
