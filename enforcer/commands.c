@@ -54,6 +54,13 @@ void diag_print(const struct og_diag *d)
 		fprintf(stderr, "%s\n", d->msgs[i]);
 }
 
+void warn_whole_host(const struct og_policy *p)
+{
+	if (p->cgroup_whole_host)
+		fprintf(stderr, "%s: warning: no cgroup in [enforcer]: the policy applies to every "
+			"process on the host (%s, the cgroup2 mount)\n", p->path, p->cgroup);
+}
+
 static void say_stderr(const char *msg)
 {
 	fprintf(stderr, "%s\n", msg);
@@ -103,6 +110,7 @@ int cmd_check(int argc, char **argv)
 		diag_free(&diag);
 		return 1;
 	}
+	warn_whole_host(p);
 	nbad = check_kernel_force(p);
 	if (nbad) {
 		fprintf(stderr, "%s: %d error%s: this kernel cannot run it\n", argv[1], nbad,

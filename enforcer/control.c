@@ -179,6 +179,9 @@ int cmd_unload(int argc, char **argv)
 	r = pins_remove_all(pin_dir, &n);
 	state_paths(pin_dir, state, sizeof(state));
 	unlink(state);
+	/* a daemon that was killed left its lock file; one that started meanwhile keeps its own */
+	if (state_lock_remove(pin_dir) == -EBUSY)
+		log_warnx("unload: a new daemon runs with pin_dir %s", pin_dir);
 	if (r) {
 		log_warnx("unload: could not remove everything under %s", pin_dir);
 		return 1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The policy: an INI file (SPEC.md, "Policy file") parsed with inih into
+ * The policy: an INI file (optguard.ini(5), docs/optguard.ini.5) parsed with inih into
  * struct og_policy and validated.  Nothing here touches BPF.
  */
 #ifndef OPTGUARD_POLICY_H
@@ -72,6 +72,7 @@ struct og_policy {
 	enum og_action default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
 	int default_err;	/* positive errno for default = deny */
 	char *cgroup;		/* attach point, absolute */
+	bool cgroup_whole_host;	/* no cgroup key: the cgroup2 mount, every process */
 	__u64 cgroup_id;
 	int cgroup_level;
 	enum og_lsm_mode lsm;

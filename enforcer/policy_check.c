@@ -261,6 +261,7 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		     "no cgroup2 file system is mounted: set cgroup in [enforcer]");
 	} else {
 		cgroup_dir(ps, s ? s->line : 0, mnt, &p->cgroup, &p->cgroup_id, &p->cgroup_level);
+		p->cgroup_whole_host = true;
 	}
 }
 
@@ -501,7 +502,7 @@ static int rule_value(struct parser *ps, const struct og_rule_def *r, int line, 
 		perr(ps, line, "value '%s' for %s does not fit 32 bits", s, label);
 		return -1;
 	}
-	/* the kernel refuses shorter names (KERNEL.md) */
+	/* bpf_setsockopt(TCP_CONGESTION) refuses a name shorter than 2 bytes */
 	if (r->opt && r->level == IPPROTO_TCP && r->optname == TCP_CONGESTION &&
 	    strlen(v->str) < 2) {
 		perr(ps, line, "congestion control name '%s' is too short (at least 2 characters)",

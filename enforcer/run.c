@@ -54,6 +54,8 @@ struct daemon {
 	struct og_state st;
 	struct og_old_pins old;		/* what an earlier daemon left pinned */
 	char pin_sub[512];		/* pin_dir/d<PID>: our pins */
+	char hooks[256];		/* what is attached, for the start line and `status` */
+	char policy_abs[4096];		/* policy_path made absolute */
 	bool pinned;			/* enforcement outlives us from here on */
 	struct og_counters *seen;	/* losses already reported, per rule id */
 	long long loss_check;		/* CLOCK_MONOTONIC of the last check */
@@ -186,7 +188,10 @@ static int names_build(const struct og_policy *p, char ***out, size_t *n)
 	return 0;
 }
 
-/* A policy file root does not own, or others may write, is refused (SPEC.md, Privilege). */
+/*
+ * A policy file root does not own, or others may write, is refused: whoever
+ * may write it would set the policy root enforces.
+ */
 static int policy_file_safe(const char *path)
 {
 	struct stat st;
@@ -196,12 +201,13 @@ static int policy_file_safe(const char *path)
 		return -errno;
 	}
 	if (st.st_uid != 0) {
-		log_warnx("%s: owned by uid %u, not root: refusing it", path, st.st_uid);
+		log_warnx("%s: owned by uid %u, not root: refusing it (--insecure-policy takes it)",
+			  path, st.st_uid);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_warnx("%s: writable by group or others (mode %04o): refusing it", path,
-			  st.st_mode & 07777);
+		log_warnx("%s: writable by group or others (mode %04o): refusing it "
+			  "(--insecure-policy takes it)", path, st.st_mode & 07777);
 		return -EPERM;
 	}
 	return 0;
@@ -218,6 +224,8 @@ static struct og_policy *load_policy(struct daemon *d)
 		p = NULL;
 	diag_print(&diag);
 	diag_free(&diag);
+	if (p)
+		warn_whole_host(p);
 	return p;
 }
 
@@ -305,9 +313,7 @@ static int install(struct daemon *d, const struct og_policy *p)
 /* What `optguard status` reads. */
 static int write_state(struct daemon *d)
 {
-	return state_write(&d->st, d->pol, d->policy_path,
-			   d->bpf.lsm_active ? "lsm/socket_setsockopt, cgroup/setsockopt" :
-					       "cgroup/setsockopt only",
+	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
 			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval);
 }
 
@@ -463,6 +469,18 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!d->policy_path)
 		d->policy_path = policy_default_path();
+	/*
+	 * Absolute, for `status` and for the reloads after a chdir; not
+	 * resolved: a symlink swapped for a new policy is read anew on SIGHUP.
+	 */
+	if (d->policy_path[0] != '/') {
+		char cwd[2048], abs[sizeof(d->policy_abs)];
+
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, d->policy_path) < sizeof(abs) &&
+		    path_normalize(abs, d->policy_abs, sizeof(d->policy_abs)) == 0)
+			d->policy_path = d->policy_abs;
+	}
 	d->st.lock_fd = -1;
 	/*
 	 * Memory a reload needs stays with the daemon (see prefault_heap()):
@@ -557,6 +575,7 @@ int cmd_run(int argc, char **argv)
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
 	t_attached = clock_ns(CLOCK_MONOTONIC);
+	og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
 	if (!d->bpf.lsm_active) {
 		if (d->pol->lsm == OG_LSM_REQUIRE) {
 			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
@@ -584,11 +603,10 @@ int cmd_run(int argc, char **argv)
 	prefault_heap(reserve);
 	if (privs_drop())
 		goto out;
-	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s",
+	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s%s",
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
-		 action_name(d->pol->default_action), d->pol->cgroup,
-		 d->bpf.lsm_active ? "lsm/socket_setsockopt and cgroup/setsockopt" :
-				     "cgroup/setsockopt only");
+		 action_name(d->pol->default_action), d->pol->cgroup, d->hooks,
+		 d->bpf.lsm_active ? "" : " (cgroup-only)");
 	{
 		char st[256];
 

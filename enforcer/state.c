@@ -34,10 +34,44 @@ void state_paths(const char *pin_dir, char *state, size_t slen)
 	snprintf(state, slen, "%s/%s.state", OG_RUN_DIR, name);
 }
 
+/*
+ * Is the file @fd has open still the one at @path?  A lock file is removed
+ * by the process that holds its lock (state_release(), state_lock_remove());
+ * one who opened it just before and locks it after would hold a lock nobody
+ * else can see: it must open the path again.
+ */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int state_lock_remove(const char *pin_dir)
+{
+	char state[600], lock[600];
+	size_t n;
+	int fd, ret = 0;
+
+	state_paths(pin_dir, state, sizeof(state));
+	n = strlen(state);
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state);
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;	/* a daemon runs: its lock */
+	else if (lock_is_current(fd, lock) && unlink(lock))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int state_lock(struct og_state *st, const char *pin_dir)
 {
 	char name[256], pid[32];
-	int fd, ret;
+	int fd, ret, tries = 0;
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
@@ -49,11 +83,20 @@ int state_lock(struct og_state *st, const char *pin_dir)
 		return ret;
 	}
 	snprintf(st->lock_path, sizeof(st->lock_path), "%s/%s.lock", OG_RUN_DIR, name);
+again:
 	fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		ret = -errno;
 		log_warn("%s", st->lock_path);
 		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && !lock_is_current(fd, st->lock_path)) {
+		/* its holder removed it after we opened it: lock the file now there */
+		close(fd);
+		if (++tries < 100)
+			goto again;
+		log_warnx("%s: removed as fast as it is made: refusing to start", st->lock_path);
+		return -EAGAIN;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
@@ -135,10 +178,15 @@ void state_release(struct og_state *st)
 	/*
 	 * The state file and the pins stay: enforcement outlives the daemon,
 	 * and `status` reads them; only `optguard unload` removes them.  The
-	 * lock file stays too: unlinking it would let a second daemon lock
-	 * another inode.
+	 * lock file goes, removed while we hold its lock: a daemon that opened
+	 * it meanwhile sees it is no longer the file at the path
+	 * (lock_is_current()) and makes a new one.
 	 */
-	if (st->lock_fd >= 0)
+	if (st->lock_fd >= 0) {
+		if (lock_is_current(st->lock_fd, st->lock_path) && unlink(st->lock_path) &&
+		    errno != ENOENT)
+			log_warn("%s: cannot remove", st->lock_path);
 		close(st->lock_fd);
+	}
 	st->lock_fd = -1;
 }

@@ -29,8 +29,17 @@ int state_lock(struct og_state *st, const char *pin_dir);
 /* Write the state file atomically (temp file + rename). */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
 		const char *hooks, const char *lsm_reason, bool has_retval);
-/* Release the lock; the state file and pins stay (enforcement outlives the daemon). */
+/*
+ * Release the lock and remove the lock file; the state file and pins stay
+ * (enforcement outlives the daemon).
+ */
 void state_release(struct og_state *st);
+/*
+ * Remove the lock file of @pin_dir when no daemon holds it (a daemon that
+ * was killed): 0 (also when there is none), -EBUSY when a daemon runs, or
+ * another -errno.
+ */
+int state_lock_remove(const char *pin_dir);
 
 /* The path of @pin_dir's state file (and of its lock, with .lock for .state). */
 void state_paths(const char *pin_dir, char *state, size_t slen);
