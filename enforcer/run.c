@@ -338,8 +338,8 @@ static void prefault_heap(size_t bytes)
 	free(p);
 }
 
-/* SIGHUP: a new policy replaces the old in one step, or the old stays. */
-static void reload(struct daemon *d)
+/* SIGHUP: a new policy replaces the old in one step (0), or the old stays (-1). */
+static int reload_policy(struct daemon *d)
 {
 	long long t0 = clock_ns(CLOCK_MONOTONIC), t1, t_live, t2;
 	struct og_policy *p;
@@ -349,7 +349,7 @@ static void reload(struct daemon *d)
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	if (!p) {
 		log_warnx("reload: %s is not valid: the policy in force stays", d->policy_path);
-		return;
+		return -1;
 	}
 	if (strcmp(p->cgroup, d->pol->cgroup) || p->lsm != d->pol->lsm ||
 	    p->log != d->pol->log || strcmp(p->log_file, d->pol->log_file) ||
@@ -357,12 +357,12 @@ static void reload(struct daemon *d)
 		log_warnx("reload: %s changes cgroup, lsm, log, log_file or pin_dir, which need a "
 			  "restart: the policy in force stays", d->policy_path);
 		policy_free(p);
-		return;
+		return -1;
 	}
 	if (check_force(d, p, &d->bpf) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
-		return;
+		return -1;
 	}
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
@@ -378,6 +378,23 @@ static void reload(struct daemon *d)
 		  "previous generation brought up to date %lld ms", (t1 - t0) / 1000000,
 		  (t_live - t1) / 1000000, (t2 - t_live) / 1000000,
 		  (clock_ns(CLOCK_MONOTONIC) - t2) / 1000000);
+	return 0;
+}
+
+/*
+ * A reload, and its answer for the `optguard reload` that may have asked:
+ * in force, or refused with every message that says why.
+ */
+static void reload(struct daemon *d)
+{
+	char *why;
+	int ret;
+
+	log_capture_begin();
+	ret = reload_policy(d);
+	why = log_capture_end();
+	state_write_reload(&d->st, ret == 0, why);
+	free(why);
 }
 
 static void summary(struct daemon *d)

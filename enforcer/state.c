@@ -48,6 +48,39 @@ static bool lock_is_current(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
+void state_reload_path(const char *pin_dir, char *buf, size_t len)
+{
+	char name[256];
+
+	instance(pin_dir, name, sizeof(name));
+	snprintf(buf, len, "%s/%s.reload", OG_RUN_DIR, name);
+}
+
+int state_write_reload(struct og_state *st, bool ok, const char *reasons)
+{
+	char tmp[600];
+	FILE *f;
+	int fd, ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->reload_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		log_warn("%s", tmp);
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	fprintf(f, "%s\n%s", ok ? "ok" : "refused", reasons ? reasons : "");
+	if (fclose(f) || rename(tmp, st->reload_path)) {
+		ret = -errno;
+		log_warn("%s", st->reload_path);
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+}
+
 int state_lock_remove(const char *pin_dir)
 {
 	char state[600], lock[600];
@@ -118,6 +151,8 @@ again:
 	}
 	st->lock_fd = fd;
 	state_paths(pin_dir, st->state_path, sizeof(st->state_path));
+	state_reload_path(pin_dir, st->reload_path, sizeof(st->reload_path));
+	unlink(st->reload_path);	/* an answer of an earlier daemon is none of ours */
 	return 0;
 }
 
@@ -183,6 +218,7 @@ void state_release(struct og_state *st)
 	 * (lock_is_current()) and makes a new one.
 	 */
 	if (st->lock_fd >= 0) {
+		unlink(st->reload_path);
 		if (lock_is_current(st->lock_fd, st->lock_path) && unlink(st->lock_path) &&
 		    errno != ENOENT)
 			log_warn("%s: cannot remove", st->lock_path);

@@ -18,6 +18,7 @@ struct og_state {
 	int lock_fd;
 	char lock_path[512];
 	char state_path[512];
+	char reload_path[512];	/* the answer to the last reload, for `optguard reload` */
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
 };
 
@@ -43,5 +44,13 @@ int state_lock_remove(const char *pin_dir);
 
 /* The path of @pin_dir's state file (and of its lock, with .lock for .state). */
 void state_paths(const char *pin_dir, char *state, size_t slen);
+/* The path of @pin_dir's reload answer (NAME.reload beside the state file). */
+void state_reload_path(const char *pin_dir, char *buf, size_t len);
+/*
+ * The answer to a reload, atomically: "ok", or "refused" and the daemon's
+ * messages (FILE:LINE errors ...), one a line.  Removed when the daemon
+ * stops.  0 or -errno.
+ */
+int state_write_reload(struct og_state *st, bool ok, const char *reasons);
 
 #endif
