@@ -129,7 +129,10 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	enc->cfg.log = p->log != OG_LOG_NONE;
 	enc->cfg.log_rate = p->log_rate;
 	enc->cfg.log_force = p->log_force;
-	enc->nids = p->nrules + 1;
+	enc->nids = 1;
+	for (i = 0; i < p->nrules; i++)
+		if (rule_id(&p->rules[i], i) >= enc->nids)
+			enc->nids = rule_id(&p->rules[i], i) + 1;
 
 	for (i = 0; i < p->nrules && !ret; i++) {
 		const struct og_rule_def *d = &p->rules[i];
@@ -137,7 +140,7 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 		struct og_rule r;
 		int slot;
 
-		if (encode_rule(d, i + 1, &r))
+		if (encode_rule(d, rule_id(d, i), &r))
 			continue;
 		slot = slot_of(enc, d->level, d->optname);
 		if (slot < 0) {

@@ -785,6 +785,22 @@ int og_bpf_events_pwait(struct og_bpf *b, struct ring_buffer *rb, int *idle,
 	return n;
 }
 
+int og_bpf_counters_zero(struct og_bpf *b, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct og_counters *z;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	z = calloc(ncpu, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.og_counters), &id, z, BPF_ANY))
+		ret = -errno;
+	free(z);
+	return ret;
+}
+
 int og_bpf_counters_fd(struct og_bpf *b)
 {
 	return bpf_map__fd(b->skel->maps.og_counters);

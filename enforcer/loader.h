@@ -83,6 +83,8 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
 int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
+/* Set rule @id's counters to 0 on every CPU (an id given to a new rule): 0 or -errno. */
+int og_bpf_counters_zero(struct og_bpf *b, __u32 id);
 int og_bpf_events_fd(struct og_bpf *b);
 int og_bpf_counters_fd(struct og_bpf *b);
 

@@ -64,6 +64,12 @@ struct og_rule_def {
 	size_t nexcept;
 	unsigned int at;	/* force: OG_AT_* mask */
 	enum og_on_change on_change;	/* force */
+	/*
+	 * Its id in the programs (events, counters): 0 = its position + 1.
+	 * The daemon keeps a rule's id across reloads (run.c, assign_ids()),
+	 * so that its counters go on counting.
+	 */
+	__u32 id;
 };
 
 struct og_policy {
@@ -86,6 +92,12 @@ struct og_policy {
 	struct og_rule_def *rules;
 	size_t nrules;
 };
+
+/* The id of rule @i of its policy in the programs (og_rule_def.id) */
+static inline __u32 rule_id(const struct og_rule_def *r, size_t i)
+{
+	return r->id ? r->id : (__u32)i + 1;
+}
 
 /* Does @r force a value at create, connect or established? */
 static inline bool rule_forces_at(const struct og_rule_def *r)

@@ -106,7 +106,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] : "(unknown)";
+	n.rule = e->rule_id < d->nnames[gen] && d->names[gen][e->rule_id] ?
+		 d->names[gen][e->rule_id] : "(unknown)";
 	n.cgroup = cg_lookup(d, e->cgid);
 	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
 	if (event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
@@ -150,7 +151,8 @@ static void report_losses(struct daemon *d, bool now)
 		if (!sup && !drop)
 			continue;
 		summary_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
-			       i < d->nnames[gen] ? d->names[gen][i] : "(unknown)", sup, drop,
+			       i < d->nnames[gen] && d->names[gen][i] ? d->names[gen][i] : "(unknown)",
+			       sup, drop,
 			       clock_ns(CLOCK_REALTIME), d->line, sizeof(d->line));
 		sink_write(&d->sink, d->line);
 		d->seen[i] = c[i];
@@ -167,25 +169,102 @@ static void names_free(char **names, size_t n)
 	free(names);
 }
 
-static int names_build(const struct og_policy *p, char ***out, size_t *n)
+/* The rule names by id (rule_id()): holes are ids no rule of @p has. */
+static int names_build(const struct og_policy *p, size_t nids, char ***out, size_t *n)
 {
-	char **names = calloc(p->nrules + 1, sizeof(*names));
+	char **names = calloc(nids, sizeof(*names));
 	size_t i;
 
 	if (!names)
 		return -ENOMEM;
 	names[0] = strdup("(default)");
-	for (i = 0; i < p->nrules; i++)
-		names[i + 1] = strdup(p->rules[i].name);
-	for (i = 0; i <= p->nrules; i++) {
-		if (!names[i]) {
-			names_free(names, p->nrules + 1);
+	if (!names[0]) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		__u32 id = rule_id(&p->rules[i], i);
+
+		if (id >= nids || !(names[id] = strdup(p->rules[i].name))) {
+			names_free(names, nids);
 			return -ENOMEM;
 		}
 	}
 	*out = names;
-	*n = p->nrules + 1;
+	*n = nids;
 	return 0;
+}
+
+struct id_name {
+	const char *name;
+	__u32 id;
+};
+
+static int id_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_name *)a)->name, ((const struct id_name *)b)->name);
+}
+
+/*
+ * Counters are per rule name and go on counting across reloads (like a
+ * Prometheus counter; a restart starts them at 0): each rule of @p gets the
+ * id its name has in the policy in force, a new name an id that policy does
+ * not use, its counters zeroed first (a rule removed earlier counted there).
+ * 0, -E2BIG (more ids than the maps were sized for at start: a restart), or
+ * -ENOMEM.
+ */
+static int assign_ids(struct daemon *d, struct og_policy *p)
+{
+	const struct og_policy *cur = d->pol;
+	struct id_name *old = malloc((cur->nrules + 1) * sizeof(*old)), key, *f;
+	bool *used = calloc(d->bpf.id_cap + 1, sizeof(*used));
+	bool *fresh = calloc(p->nrules + 1, sizeof(*fresh));
+	size_t i, next = 1;
+	int ret = 0;
+
+	if (!old || !used || !fresh) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	used[0] = true;		/* (default) */
+	for (i = 0; i < cur->nrules; i++) {
+		old[i] = (struct id_name){ cur->rules[i].name, rule_id(&cur->rules[i], i) };
+		if (old[i].id < d->bpf.id_cap)
+			used[old[i].id] = true;
+	}
+	qsort(old, cur->nrules, sizeof(*old), id_name_cmp);
+	for (i = 0; i < p->nrules; i++) {
+		key.name = p->rules[i].name;
+		f = cur->nrules ? bsearch(&key, old, cur->nrules, sizeof(*old), id_name_cmp) : NULL;
+		if (f)
+			p->rules[i].id = f->id;
+		else
+			fresh[i] = true;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		if (!fresh[i])
+			continue;
+		while (next < d->bpf.id_cap && used[next])
+			next++;
+		if (next >= d->bpf.id_cap) {
+			log_warnx("%s: more rules than the maps were sized for at start (%zu ids): "
+				  "restart optguard to load it", p->path, d->bpf.id_cap);
+			ret = -E2BIG;
+			goto out;
+		}
+		used[next] = true;
+		p->rules[i].id = next;
+		ret = og_bpf_counters_zero(&d->bpf, next);
+		if (ret) {
+			log_warnx("cannot zero the counters of rule id %zu: %s", next, strerror(-ret));
+			goto out;
+		}
+	}
+out:
+	free(old);
+	free(used);
+	free(fresh);
+	return ret;
 }
 
 /*
@@ -291,7 +370,7 @@ static int install(struct daemon *d, const struct og_policy *p)
 		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
 		return ret;
 	}
-	ret = names_build(p, &names, &nnames);
+	ret = names_build(p, enc.nids, &names, &nnames);
 	if (ret) {
 		encoding_free(&enc);
 		return ret;
@@ -314,7 +393,8 @@ static int install(struct daemon *d, const struct og_policy *p)
 static int write_state(struct daemon *d)
 {
 	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
-			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval);
+			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
+			   d->names[d->cur_gen], d->nnames[d->cur_gen]);
 }
 
 /*
@@ -359,7 +439,7 @@ static int reload_policy(struct daemon *d)
 		policy_free(p);
 		return -1;
 	}
-	if (check_force(d, p, &d->bpf) || install(d, p)) {
+	if (check_force(d, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
 		return -1;
@@ -417,10 +497,12 @@ static void summary(struct daemon *d)
 			 (unsigned long long)t.events, (unsigned long long)t.suppressed,
 			 (unsigned long long)t.dropped);
 		/* telemetry of the sockets force rules touched */
-		for (i = 0; i < d->pol->nrules && i + 1 < d->bpf.id_cap; i++) {
-			const struct og_counters *r = &c[i + 1];
+		for (i = 0; i < d->pol->nrules; i++) {
+			__u32 id = rule_id(&d->pol->rules[i], i);
+			const struct og_counters *r = &c[id < d->bpf.id_cap ? id : 0];
 
-			if (!rule_forces_at(&d->pol->rules[i]) || !r->connections)
+			if (!rule_forces_at(&d->pol->rules[i]) || id >= d->bpf.id_cap ||
+			    !r->connections)
 				continue;
 			log_info("rule %s: %llu connections, %llu closed (mean lifetime %llu ms), "
 				 "%llu retransmits, %llu RTO events", d->pol->rules[i].name,

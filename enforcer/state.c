@@ -166,7 +166,8 @@ static void put_kv(FILE *f, const char *k, const char *v)
 }
 
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval)
+		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
+		size_t nnames)
 {
 	char tmp[600], hash[65] = "unknown", ts[64];
 	time_t now = time(NULL);
@@ -197,9 +198,9 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
 	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
 	put_kv(f, "counters", st->pin_path);
-	put_kv(f, "rule", "(default)");
-	for (i = 0; i < p->nrules; i++)
-		put_kv(f, "rule", p->rules[i].name);
+	/* by id, the counters' index: an id no rule has is an empty line */
+	for (i = 0; i < nnames; i++)
+		put_kv(f, "rule", names[i] ? names[i] : "");
 	if (fclose(f) || rename(tmp, st->state_path)) {
 		log_warn("%s", st->state_path);
 		unlink(tmp);

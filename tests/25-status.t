@@ -120,6 +120,44 @@ out=$("$OPTGUARD" status --pin-dir "$pin" --prometheus "$T/nodir/x.prom" 2>&1)
 is "$?" "1" "--prometheus into a missing directory exits 1"
 like "$out" "status: cannot create a temporary file for $T/nodir/x.prom" "... and says why"
 
+# counters are per rule name and go on counting across reloads: reorder the rules and add
+# one in front (positions change), then count one more call
+decisions() { "$OPTGUARD" status --pin-dir "$pin" | awk -v r="$1" '$1 == r {print $2}'; }
+cat > "$T/p.ini" <<INI
+[enforcer]
+cgroup = $cg
+log = none
+pin_dir = $pin
+
+[rule:prio]
+option = SO_PRIORITY
+action = deny
+
+[rule:sndbuf]
+option = SO_SNDBUF
+action = clamp
+max = 64K
+
+[rule:no-mark]
+option = SO_MARK
+action = deny
+INI
+out=$("$OPTGUARD" reload --pin-dir "$pin" 2>&1)
+is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload with the rules reordered"
+in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 3 > /dev/null
+is "$(decisions no-mark)/$(decisions sndbuf)/$(decisions prio)" "3/2/0" \
+	"after a reload that moved them, each rule's counters go on (no-mark 2+1, sndbuf 2, new prio 0)"
+# a rule removed and a new one added: the new one starts at 0, not with the removed one's counts
+sed -i 's/^\[rule:no-mark\]$/[rule:mark-deny]/' "$T/p.ini"
+"$OPTGUARD" reload --pin-dir "$pin" > /dev/null 2>&1
+is "$(decisions mark-deny)/$(decisions no-mark)" "0/" \
+	"a renamed rule is a new rule: it starts at 0, the old name is gone from status"
+# once more: the new name may take the id no-mark counted 3 under; it still starts at 0
+sed -i 's/^\[rule:mark-deny\]$/[rule:mark2]/' "$T/p.ini"
+"$OPTGUARD" reload --pin-dir "$pin" > /dev/null 2>&1
+is "$(decisions mark2)/$(decisions sndbuf)" "0/2" \
+	"a new rule that takes the id of one removed earlier starts at 0"
+
 og_stop
 out=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 is "$?" "1" "status after the daemon stopped exits 1"
