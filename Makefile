@@ -171,7 +171,8 @@ selftest: $(BIN) | deps-test
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) timeout 3600 selftests/run-vm.sh all
 
 bench: $(BIN) $(BENCH_BINS) | deps-test
-	$(Q)for b in $(filter $(OUTPUT)/bench/bench_%,$(BENCH_BINS)); do timeout 600 $$b || exit 1; done
+	$(Q)for b in $(filter $(OUTPUT)/bench/bench_%,$(BENCH_BINS)); do \
+		OPTGUARD=$(CURDIR)/$(BIN) timeout 600 $$b || exit 1; done
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) HAMMER=$(CURDIR)/$(OUTPUT)/bench/hammer timeout 600 bench/daemon.sh
 
 # libFuzzer harnesses (fuzz/), ASan + UBSan.  The library sources they need are compiled

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * BENCH.md P4: the loopback TCP connect + accept + close rate with three
+ * bench/README.md P4: the loopback TCP connect + accept + close rate with three
  * options forced at connect and established, as ratios measured in one run.
  * The programs are attached in turn to a child cgroup this process moves
  * into (A B C A B C ...); both ends of every connection are made in it, so

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# BENCH.md P6, P7, P8: the daemon, measured from outside, on this host.
+# bench/README.md P6, P7, P8: the daemon, measured from outside, on this host.
 #   P6  SIGHUP -> a 10k-rule policy in force, under a setsockopt hammer: the
 #       hammer timestamps the first call the new policy decides (its errno
 #       differs); no call may be allowed meanwhile (no half-loaded policy)

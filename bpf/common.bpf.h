@@ -279,7 +279,7 @@ static __always_inline void account_ext(const struct og_call *call, __u32 gen,
 		e->tele_rtos = 0;
 	}
 	/*
-	 * A wake-up per event would cost more than the call itself (BENCH.md
+	 * A wake-up per event would cost more than the call itself (bench/README.md
 	 * P2): the daemon polls every few ms while events flow, and is woken
 	 * only when the buffer fills up or when it has gone to sleep.
 	 */

@@ -4,6 +4,7 @@
 #define OPTGUARD_CMDS_H
 
 struct og_diag;
+struct og_policy;
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -20,5 +21,7 @@ int cmd_unload(int argc, char **argv);
 const char *policy_default_path(void);
 /* Print the diagnostics of a policy load to stderr. */
 void diag_print(const struct og_diag *d);
+/* A warning on stderr when @p names no [enforcer] cgroup: it covers the whole host. */
+void warn_whole_host(const struct og_policy *p);
 
 #endif

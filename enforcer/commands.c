@@ -51,7 +51,18 @@ void diag_print(const struct og_diag *d)
 	size_t i;
 
 	for (i = 0; i < d->nmsgs; i++)
-		fprintf(stderr, "%s\n", d->msgs[i]);
+		log_line(d->msgs[i]);
+}
+
+void warn_whole_host(const struct og_policy *p)
+{
+	char line[8192];
+
+	if (!p->cgroup_whole_host)
+		return;
+	snprintf(line, sizeof(line), "%s: warning: no cgroup in [enforcer]: the policy applies to "
+		 "every process on the host (%s, the cgroup2 mount)", p->path, p->cgroup);
+	log_line(line);
 }
 
 static void say_stderr(const char *msg)
@@ -103,6 +114,7 @@ int cmd_check(int argc, char **argv)
 		diag_free(&diag);
 		return 1;
 	}
+	warn_whole_host(p);
 	nbad = check_kernel_force(p);
 	if (nbad) {
 		fprintf(stderr, "%s: %d error%s: this kernel cannot run it\n", argv[1], nbad,

@@ -56,13 +56,72 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static long long state_mtime(const char *pin_dir)
+/* Which answer the reload file holds: each is a new file (renamed over the last) */
+struct answer_id {
+	dev_t dev;
+	ino_t ino;
+	long long mtime;
+};
+
+static struct answer_id answer_id(const char *path)
 {
-	char state[600];
+	struct answer_id a = {};
 	struct stat st;
 
+	if (stat(path, &st) == 0)
+		a = (struct answer_id){ st.st_dev, st.st_ino,
+					st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec };
+	return a;
+}
+
+/* The daemon's policy file, from its state file: 0 and @buf, or -errno. */
+static int daemon_policy(const char *pin_dir, char *buf, size_t len)
+{
+	char state[600], line[4200];
+	FILE *f;
+	int ret = -ENOENT;
+
 	state_paths(pin_dir, state, sizeof(state));
-	return stat(state, &st) ? 0 : st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	f = fopen(state, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "policy=", 7)) {
+			snprintf(buf, len, "%s", line + 7);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * A daemon reloads the file it was started with: --policy FILE must be that
+ * file (the same inode, whatever the path), else the reload would say "in
+ * force" of a policy nobody loaded.  0, or 1 after saying why.
+ */
+static int same_policy(int pid, const char *pin_dir, const char *file)
+{
+	char theirs[4200];
+	struct stat a, b;
+
+	if (daemon_policy(pin_dir, theirs, sizeof(theirs))) {
+		log_warnx("reload: cannot tell which policy file daemon %d runs (no state file): "
+			  "not signalling it", pid);
+		return 1;
+	}
+	if (stat(file, &a)) {
+		log_warn("reload: %s", file);
+		return 1;
+	}
+	if (stat(theirs, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	log_warnx("reload: %s is not the policy file daemon %d runs (%s): a daemon reloads "
+		  "its own file; copy %s over it, or restart the daemon with --policy %s", file, pid,
+		  theirs, file, file);
+	return 1;
 }
 
 static int parse_pin_dir(int argc, char **argv, const char *usage, const char **pin_dir,
@@ -106,7 +165,9 @@ int cmd_reload(int argc, char **argv)
 	const char *pin_dir = OG_DEFAULT_PIN_DIR, *policy = NULL;
 	struct og_policy *p = NULL;
 	struct og_diag diag = {};
-	long long before;
+	struct answer_id before, now;
+	char answer[600], line[4200];
+	FILE *f;
 	int pid, r, i;
 
 	r = parse_pin_dir(argc, argv, usage, &pin_dir, &policy);
@@ -121,6 +182,8 @@ int cmd_reload(int argc, char **argv)
 		log_warnx("reload: no optguard daemon runs with pin_dir %s", pin_dir);
 		return 1;
 	}
+	if (policy && same_policy(pid, pin_dir, policy))
+		return 1;
 	/* the daemon would refuse a bad file too; say why here, where the admin is */
 	if (policy && policy_load(policy, &p, &diag)) {
 		diag_print(&diag);
@@ -130,20 +193,34 @@ int cmd_reload(int argc, char **argv)
 	}
 	policy_free(p);
 	diag_free(&diag);
-	before = state_mtime(pin_dir);
+	state_reload_path(pin_dir, answer, sizeof(answer));
+	before = answer_id(answer);
 	if (kill(pid, SIGHUP)) {
 		log_warn("reload: cannot signal pid %d", pid);
 		return 1;
 	}
-	for (i = 0; i < 100; i++) {
+	/* its answer: a new reload file (a 100k-rule policy takes a few seconds) */
+	for (i = 0; i < 1200; i++) {
 		sleep_ms(50);
-		if (state_mtime(pin_dir) != before) {
-			printf("reloaded: daemon %d has a new policy in force\n", pid);
-			return 0;
-		}
+		now = answer_id(answer);
+		if (now.ino && memcmp(&now, &before, sizeof(now)))
+			break;
 	}
-	log_warnx("reload: daemon %d kept its policy (the new one is invalid or needs a restart: "
-		  "see its log)", pid);
+	f = i < 1200 ? fopen(answer, "re") : NULL;
+	if (!f) {
+		log_warnx("reload: daemon %d did not answer within 60 s: see its log", pid);
+		return 1;
+	}
+	if (fgets(line, sizeof(line), f) && !strcmp(line, "ok\n")) {
+		fclose(f);
+		printf("reloaded: daemon %d has a new policy in force\n", pid);
+		return 0;
+	}
+	/* the daemon's own words: FILE:LINE errors, or what needs a restart */
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stderr);
+	fclose(f);
+	log_warnx("reload: daemon %d kept the policy in force", pid);
 	return 1;
 }
 
@@ -179,6 +256,11 @@ int cmd_unload(int argc, char **argv)
 	r = pins_remove_all(pin_dir, &n);
 	state_paths(pin_dir, state, sizeof(state));
 	unlink(state);
+	state_reload_path(pin_dir, state, sizeof(state));
+	unlink(state);
+	/* a daemon that was killed left its lock file; one that started meanwhile keeps its own */
+	if (state_lock_remove(pin_dir) == -EBUSY)
+		log_warnx("unload: a new daemon runs with pin_dir %s", pin_dir);
 	if (r) {
 		log_warnx("unload: could not remove everything under %s", pin_dir);
 		return 1;

@@ -154,7 +154,10 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	enc->cfg.log = p->log != OG_LOG_NONE;
 	enc->cfg.log_rate = p->log_rate;
 	enc->cfg.log_force = p->log_force;
-	enc->nids = p->nrules + 1;
+	enc->nids = 1;
+	for (i = 0; i < p->nrules; i++)
+		if (rule_id(&p->rules[i], i) >= enc->nids)
+			enc->nids = rule_id(&p->rules[i], i) + 1;
 
 	for (i = 0; i < p->nrules && !ret; i++) {
 		const struct og_rule_def *d = &p->rules[i];
@@ -163,7 +166,7 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 		size_t o;
 		int slot;
 
-		if (encode_rule(d, i + 1, &r))
+		if (encode_rule(d, rule_id(d, i), &r))
 			continue;
 		/* a family's options: the same rule (id, action, values) under each key */
 		for (o = 0; o < rule_nopts(d) && !ret; o++) {

@@ -22,7 +22,7 @@ struct og_encoding {
 	struct og_other_slot other[OG_NSLOTS_OTHER];
 	size_t nother;
 	struct og_gen_config cfg;
-	size_t nids;		/* rule ids in use: nrules + 1 */
+	size_t nids;		/* rule ids in use: the highest + 1 */
 	/* force at create/connect/established: og_force (optguard.h) */
 	struct og_rule_key *fkeys;	/* without the generation bit */
 	struct og_force_set *fsets;

@@ -139,22 +139,22 @@ int encode_force(const struct og_policy *p, struct og_encoding *enc)
 			if (idx < 0)
 				continue;
 			if (!s || (!s->ncgroups && !s->nuids)) {
-				ret = add(enc, &cap, d, m, i + 1, idx, OG_UID_ANY, 0, 0);
+				ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, 0, 0);
 				continue;
 			}
 			if (!s->ncgroups) {
 				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, i + 1, idx, s->uids[u], 0, 0);
+					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u], 0, 0);
 				continue;
 			}
 			for (c = 0; c < s->ncgroups && !ret; c++) {
 				const struct og_scope_cgroup *cg = &s->cgroups[c];
 
 				if (!s->nuids)
-					ret = add(enc, &cap, d, m, i + 1, idx, OG_UID_ANY, cg->id,
+					ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, cg->id,
 						  cg->level);
 				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, i + 1, idx, s->uids[u],
+					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u],
 						  cg->id, cg->level);
 			}
 		}

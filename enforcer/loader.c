@@ -648,6 +648,39 @@ static int attach_force(struct og_bpf *b, const char *path)
 	return ret;
 }
 
+int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len)
+{
+	const struct {
+		struct bpf_link *link;
+		const struct bpf_program *prog;
+	} held[] = {
+		{ b->lsm_link, b->skel->progs.og_lsm_setsockopt },
+		{ b->link, b->skel->progs.og_setsockopt },
+		{ b->force_links[0], b->skel->progs.og_sock_create },
+		{ b->force_links[1], b->skel->progs.og_connect4 },
+		{ b->force_links[2], b->skel->progs.og_connect6 },
+		{ b->force_links[3], b->skel->progs.og_sockops },
+		{ b->force_links[4], b->skel->progs.og_post_create },
+	};
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		struct bpf_link_info info = {};
+		__u32 ilen = sizeof(info);
+
+		if (!held[i].link)
+			continue;
+		/* the kernel's word that the link is there and holds a program */
+		if (bpf_obj_get_info_by_fd(bpf_link__fd(held[i].link), &info, &ilen) ||
+		    !info.prog_id)
+			continue;
+		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? ", " : "",
+			      bpf_program__section_name(held[i].prog));
+	}
+	return o < len ? 0 : -ENAMETOOLONG;
+}
+
 int og_bpf_attach(struct og_bpf *b, const char *path)
 {
 	__u32 zero = 0;
@@ -750,6 +783,22 @@ int og_bpf_events_pwait(struct og_bpf *b, struct ring_buffer *rb, int *idle,
 	else if (n == 0)
 		(*idle)++;
 	return n;
+}
+
+int og_bpf_counters_zero(struct og_bpf *b, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct og_counters *z;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	z = calloc(ncpu, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.og_counters), &id, z, BPF_ANY))
+		ret = -errno;
+	free(z);
+	return ret;
 }
 
 int og_bpf_counters_fd(struct og_bpf *b)

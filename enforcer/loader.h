@@ -75,8 +75,16 @@ int og_bpf_mirror(struct og_bpf *b);
  * directory @path, with links: 0 or -errno.
  */
 int og_bpf_attach(struct og_bpf *b, const char *path);
+/*
+ * The hooks attached, by their section names ("lsm/socket_setsockopt,
+ * cgroup/setsockopt, cgroup/sock_create ..."), from the links held and the
+ * kernel's information on each: 0, or -ENAMETOOLONG when cut to fit @len.
+ */
+int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
+/* Set rule @id's counters to 0 on every CPU (an id given to a new rule): 0 or -errno. */
+int og_bpf_counters_zero(struct og_bpf *b, __u32 id);
 int og_bpf_events_fd(struct og_bpf *b);
 int og_bpf_counters_fd(struct og_bpf *b);
 

@@ -33,7 +33,8 @@
 
 /*
  * Rows: name, level, optname, vtype, actions, forceable, byte_ok, help.
- * The forceable rows are exactly bpf_setsockopt's list in SPEC.md; the
+ * The forceable rows are exactly the options bpf_setsockopt takes (the
+ * kernel's sol_socket_sockopt(), sol_tcp_sockopt() ... in net/core/filter.c); the
  * byte_ok rows are the IP options do_ip_setsockopt() also reads from a
  * single byte (its `optlen >= sizeof(char)` branch).
  */

@@ -23,7 +23,7 @@ struct og_option {
 	int optname;
 	enum og_vtype vtype;
 	unsigned int actions;	/* ACT_BIT() mask of the actions that fit */
-	bool forceable;		/* in bpf_setsockopt's list (SPEC.md) */
+	bool forceable;		/* bpf_setsockopt takes it (options.c) */
 	bool byte_ok;		/* the kernel also takes a 1-byte value */
 	const char *help;	/* one line for `optguard options` */
 };

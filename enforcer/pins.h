@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Enforcement that outlives the daemon (SPEC.md): each daemon pins its links
+ * Enforcement that outlives the daemon: each daemon pins its links
  * and its counters in its own directory, pin_dir/d<PID>.  A new daemon
  * attaches its programs next to the pinned ones (both run: calls are never
  * unchecked), pins its own, and only then detaches and unpins the old ones.

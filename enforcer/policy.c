@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The policy file (SPEC.md, "Policy file"): inih splits it into sections and
+ * The policy file (optguard.ini(5), docs/optguard.ini.5): inih splits it into sections and
  * keys, then every section is validated into struct og_policy.  Like
  * `nginx -t`, parsing goes on after an error so that one run shows them all.
  *
@@ -29,7 +29,12 @@
 #include "policy_int.h"
 
 #define NAME_MAX_LEN	63
-#define POLICY_MAX_SIZE	(4 << 20)
+/*
+ * The largest policy file read (optguard.ini(5)): 64 MiB, some 600k rules
+ * written plainly; a bound on what a typo (a log file named as the policy)
+ * makes the daemon read into memory.
+ */
+#define POLICY_MAX_SIZE	(64 << 20)
 
 static size_t nh_hash(int kind, const char *name)
 {
@@ -954,8 +959,14 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 			perr(&ps, 0, "%s", strerror(EISDIR));
 			goto fail;
 		}
+		if (S_ISREG(st.st_mode) && st.st_size > POLICY_MAX_SIZE) {
+			ret = -EFBIG;
+			perr(&ps, 0, "file too large: %lld bytes, the limit is %d MiB",
+			     (long long)st.st_size, POLICY_MAX_SIZE >> 20);
+			goto fail;
+		}
 		/* the file's size, +1 to see its end in one read: no copy as it grows */
-		if (S_ISREG(st.st_mode) && st.st_size < POLICY_MAX_SIZE)
+		if (S_ISREG(st.st_mode))
 			cap = (size_t)st.st_size + 1;
 	}
 	buf = malloc(cap ? cap : 1);
@@ -966,13 +977,19 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 	}
 	for (;;) {
 		if (len == cap) {
-			cap = !cap ? 8192 : cap < POLICY_MAX_SIZE && cap * 2 > POLICY_MAX_SIZE ?
-			      POLICY_MAX_SIZE : cap * 2;
-			nb = cap > POLICY_MAX_SIZE ? NULL : realloc(buf, cap);
+			/* a pipe, or a file that grew: up to the limit and one byte more */
+			if (len > POLICY_MAX_SIZE) {
+				ret = -EFBIG;
+				perr(&ps, 0, "file too large: more than %d MiB, the limit",
+				     POLICY_MAX_SIZE >> 20);
+				goto fail;
+			}
+			cap = !cap ? 8192 : cap * 2 > POLICY_MAX_SIZE + 1 ? POLICY_MAX_SIZE + 1 :
+			      cap * 2;
+			nb = realloc(buf, cap);
 			if (!nb) {
-				ret = cap > POLICY_MAX_SIZE ? -EFBIG : -ENOMEM;
-				perr(&ps, 0, "%s",
-				     ret == -EFBIG ? "file too large" : "out of memory");
+				ret = -ENOMEM;
+				perr(&ps, 0, "out of memory");
 				goto fail;
 			}
 			buf = nb;

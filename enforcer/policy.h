@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The policy: an INI file (SPEC.md, "Policy file") parsed with inih into
+ * The policy: an INI file (optguard.ini(5), docs/optguard.ini.5) parsed with inih into
  * struct og_policy and validated.  Nothing here touches BPF.
  */
 #ifndef OPTGUARD_POLICY_H
@@ -81,6 +81,12 @@ struct og_rule_def {
 	size_t nexcept;
 	unsigned int at;	/* force: OG_AT_* mask */
 	enum og_on_change on_change;	/* force */
+	/*
+	 * Its id in the programs (events, counters): 0 = its position + 1.
+	 * The daemon keeps a rule's id across reloads (run.c, assign_ids()),
+	 * so that its counters go on counting.
+	 */
+	__u32 id;
 };
 
 struct og_policy {
@@ -89,6 +95,7 @@ struct og_policy {
 	enum og_action default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
 	int default_err;	/* positive errno for default = deny */
 	char *cgroup;		/* attach point, absolute */
+	bool cgroup_whole_host;	/* no cgroup key: the cgroup2 mount, every process */
 	__u64 cgroup_id;
 	int cgroup_level;
 	enum og_lsm_mode lsm;
@@ -138,6 +145,12 @@ static inline bool optref_forceable(struct og_optref o)
 /* "IP_TOS", "SOL_SOCKET:99", "300:1" */
 void optref_label(int level, int optname, char *buf, size_t len);
 
+/* The id of rule @i of its policy in the programs (og_rule_def.id) */
+static inline __u32 rule_id(const struct og_rule_def *r, size_t i)
+{
+	return r->id ? r->id : (__u32)i + 1;
+}
+
 /* Does @r force a value at create, connect or established? */
 static inline bool rule_forces_at(const struct og_rule_def *r)
 {
@@ -174,6 +187,13 @@ int policy_load_buffer(const char *name, const char *buf, size_t len,
 void policy_free(struct og_policy *p);
 
 void diag_free(struct og_diag *d);
+
+/*
+ * The keys the parser takes in a section ("enforcer", "scope" for
+ * [scope:NAME], "rule" for [rule:NAME]): *n of them, or NULL for another
+ * name.  optguard.ini(5) documents each (tests/unit/test_man_keys.c).
+ */
+const char *const *policy_keys(const char *section, size_t *n);
 
 /* Parse a value of type @t as the policy language writes it: 0 or -EINVAL. */
 int value_parse(enum og_vtype t, const char *s, struct og_value *v);

@@ -261,6 +261,7 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		     "no cgroup2 file system is mounted: set cgroup in [enforcer]");
 	} else {
 		cgroup_dir(ps, s ? s->line : 0, mnt, &p->cgroup, &p->cgroup_id, &p->cgroup_level);
+		p->cgroup_whole_host = true;
 	}
 }
 
@@ -396,7 +397,7 @@ void scope_build(struct parser *ps, const struct og_policy *p, const struct sect
 
 	sc->name = pstrdup(ps, s->name);
 	sc->line = s->line;
-	collect(ps, s, scope_keys, 2, k);
+	collect(ps, s, scope_keys, ARRAY_SIZE(scope_keys), k);
 	if (k[0])
 		scope_cgroups(ps, p, sc, k[0], bad);
 	if (k[1])
@@ -413,6 +414,24 @@ static const char *const rule_keys[] = {
 };
 enum { RK_SCOPE, RK_OPTION, RK_ACTION, RK_ERRNO, RK_EXCEPT, RK_MIN, RK_MAX, RK_VALUE, RK_AT,
        RK_ON_CHANGE, RK_N };
+
+const char *const *policy_keys(const char *section, size_t *n)
+{
+	if (!strcmp(section, "enforcer")) {
+		*n = ARRAY_SIZE(enforcer_keys);
+		return enforcer_keys;
+	}
+	if (!strcmp(section, "scope")) {
+		*n = ARRAY_SIZE(scope_keys);
+		return scope_keys;
+	}
+	if (!strcmp(section, "rule")) {
+		*n = ARRAY_SIZE(rule_keys);
+		return rule_keys;
+	}
+	*n = 0;
+	return NULL;
+}
 
 /* in enum og_action order from OG_ACT_ALLOW */
 static const char *const action_names[] = {

@@ -54,6 +54,8 @@ struct daemon {
 	struct og_state st;
 	struct og_old_pins old;		/* what an earlier daemon left pinned */
 	char pin_sub[512];		/* pin_dir/d<PID>: our pins */
+	char hooks[256];		/* what is attached, for the start line and `status` */
+	char policy_abs[4096];		/* policy_path made absolute */
 	bool pinned;			/* enforcement outlives us from here on */
 	struct og_counters *seen;	/* losses already reported, per rule id */
 	long long loss_check;		/* CLOCK_MONOTONIC of the last check */
@@ -104,7 +106,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] : "(unknown)";
+	n.rule = e->rule_id < d->nnames[gen] && d->names[gen][e->rule_id] ?
+		 d->names[gen][e->rule_id] : "(unknown)";
 	n.cgroup = cg_lookup(d, e->cgid);
 	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
 	if (event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
@@ -148,7 +151,8 @@ static void report_losses(struct daemon *d, bool now)
 		if (!sup && !drop)
 			continue;
 		summary_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
-			       i < d->nnames[gen] ? d->names[gen][i] : "(unknown)", sup, drop,
+			       i < d->nnames[gen] && d->names[gen][i] ? d->names[gen][i] : "(unknown)",
+			       sup, drop,
 			       clock_ns(CLOCK_REALTIME), d->line, sizeof(d->line));
 		sink_write(&d->sink, d->line);
 		d->seen[i] = c[i];
@@ -165,28 +169,108 @@ static void names_free(char **names, size_t n)
 	free(names);
 }
 
-static int names_build(const struct og_policy *p, char ***out, size_t *n)
+/* The rule names by id (rule_id()): holes are ids no rule of @p has. */
+static int names_build(const struct og_policy *p, size_t nids, char ***out, size_t *n)
 {
-	char **names = calloc(p->nrules + 1, sizeof(*names));
+	char **names = calloc(nids, sizeof(*names));
 	size_t i;
 
 	if (!names)
 		return -ENOMEM;
 	names[0] = strdup("(default)");
-	for (i = 0; i < p->nrules; i++)
-		names[i + 1] = strdup(p->rules[i].name);
-	for (i = 0; i <= p->nrules; i++) {
-		if (!names[i]) {
-			names_free(names, p->nrules + 1);
+	if (!names[0]) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		__u32 id = rule_id(&p->rules[i], i);
+
+		if (id >= nids || !(names[id] = strdup(p->rules[i].name))) {
+			names_free(names, nids);
 			return -ENOMEM;
 		}
 	}
 	*out = names;
-	*n = p->nrules + 1;
+	*n = nids;
 	return 0;
 }
 
-/* A policy file root does not own, or others may write, is refused (SPEC.md, Privilege). */
+struct id_name {
+	const char *name;
+	__u32 id;
+};
+
+static int id_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_name *)a)->name, ((const struct id_name *)b)->name);
+}
+
+/*
+ * Counters are per rule name and go on counting across reloads (like a
+ * Prometheus counter; a restart starts them at 0): each rule of @p gets the
+ * id its name has in the policy in force, a new name an id that policy does
+ * not use, its counters zeroed first (a rule removed earlier counted there).
+ * 0, -E2BIG (more ids than the maps were sized for at start: a restart), or
+ * -ENOMEM.
+ */
+static int assign_ids(struct daemon *d, struct og_policy *p)
+{
+	const struct og_policy *cur = d->pol;
+	struct id_name *old = malloc((cur->nrules + 1) * sizeof(*old)), key, *f;
+	bool *used = calloc(d->bpf.id_cap + 1, sizeof(*used));
+	bool *fresh = calloc(p->nrules + 1, sizeof(*fresh));
+	size_t i, next = 1;
+	int ret = 0;
+
+	if (!old || !used || !fresh) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	used[0] = true;		/* (default) */
+	for (i = 0; i < cur->nrules; i++) {
+		old[i] = (struct id_name){ cur->rules[i].name, rule_id(&cur->rules[i], i) };
+		if (old[i].id < d->bpf.id_cap)
+			used[old[i].id] = true;
+	}
+	qsort(old, cur->nrules, sizeof(*old), id_name_cmp);
+	for (i = 0; i < p->nrules; i++) {
+		key.name = p->rules[i].name;
+		f = cur->nrules ? bsearch(&key, old, cur->nrules, sizeof(*old), id_name_cmp) : NULL;
+		if (f)
+			p->rules[i].id = f->id;
+		else
+			fresh[i] = true;
+	}
+	for (i = 0; i < p->nrules; i++) {
+		if (!fresh[i])
+			continue;
+		while (next < d->bpf.id_cap && used[next])
+			next++;
+		if (next >= d->bpf.id_cap) {
+			log_warnx("%s: more rules than the maps were sized for at start (%zu ids): "
+				  "restart optguard to load it", p->path, d->bpf.id_cap);
+			ret = -E2BIG;
+			goto out;
+		}
+		used[next] = true;
+		p->rules[i].id = next;
+		ret = og_bpf_counters_zero(&d->bpf, next);
+		if (ret) {
+			log_warnx("cannot zero the counters of rule id %zu: %s", next, strerror(-ret));
+			goto out;
+		}
+	}
+out:
+	free(old);
+	free(used);
+	free(fresh);
+	return ret;
+}
+
+/*
+ * A policy file root does not own, or others may write, is refused: whoever
+ * may write it would set the policy root enforces.
+ */
 static int policy_file_safe(const char *path)
 {
 	struct stat st;
@@ -196,12 +280,13 @@ static int policy_file_safe(const char *path)
 		return -errno;
 	}
 	if (st.st_uid != 0) {
-		log_warnx("%s: owned by uid %u, not root: refusing it", path, st.st_uid);
+		log_warnx("%s: owned by uid %u, not root: refusing it (--insecure-policy takes it)",
+			  path, st.st_uid);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_warnx("%s: writable by group or others (mode %04o): refusing it", path,
-			  st.st_mode & 07777);
+		log_warnx("%s: writable by group or others (mode %04o): refusing it "
+			  "(--insecure-policy takes it)", path, st.st_mode & 07777);
 		return -EPERM;
 	}
 	return 0;
@@ -218,6 +303,8 @@ static struct og_policy *load_policy(struct daemon *d)
 		p = NULL;
 	diag_print(&diag);
 	diag_free(&diag);
+	if (p)
+		warn_whole_host(p);
 	return p;
 }
 
@@ -283,7 +370,7 @@ static int install(struct daemon *d, const struct og_policy *p)
 		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
 		return ret;
 	}
-	ret = names_build(p, &names, &nnames);
+	ret = names_build(p, enc.nids, &names, &nnames);
 	if (ret) {
 		encoding_free(&enc);
 		return ret;
@@ -305,10 +392,9 @@ static int install(struct daemon *d, const struct og_policy *p)
 /* What `optguard status` reads. */
 static int write_state(struct daemon *d)
 {
-	return state_write(&d->st, d->pol, d->policy_path,
-			   d->bpf.lsm_active ? "lsm/socket_setsockopt, cgroup/setsockopt" :
-					       "cgroup/setsockopt only",
-			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval);
+	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
+			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
+			   d->names[d->cur_gen], d->nnames[d->cur_gen]);
 }
 
 /*
@@ -332,8 +418,8 @@ static void prefault_heap(size_t bytes)
 	free(p);
 }
 
-/* SIGHUP: a new policy replaces the old in one step, or the old stays. */
-static void reload(struct daemon *d)
+/* SIGHUP: a new policy replaces the old in one step (0), or the old stays (-1). */
+static int reload_policy(struct daemon *d)
 {
 	long long t0 = clock_ns(CLOCK_MONOTONIC), t1, t_live, t2;
 	struct og_policy *p;
@@ -343,7 +429,7 @@ static void reload(struct daemon *d)
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	if (!p) {
 		log_warnx("reload: %s is not valid: the policy in force stays", d->policy_path);
-		return;
+		return -1;
 	}
 	if (strcmp(p->cgroup, d->pol->cgroup) || p->lsm != d->pol->lsm ||
 	    p->log != d->pol->log || strcmp(p->log_file, d->pol->log_file) ||
@@ -351,12 +437,12 @@ static void reload(struct daemon *d)
 		log_warnx("reload: %s changes cgroup, lsm, log, log_file or pin_dir, which need a "
 			  "restart: the policy in force stays", d->policy_path);
 		policy_free(p);
-		return;
+		return -1;
 	}
-	if (check_force(d, p, &d->bpf) || install(d, p)) {
+	if (check_force(d, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
-		return;
+		return -1;
 	}
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
@@ -372,6 +458,23 @@ static void reload(struct daemon *d)
 		  "previous generation brought up to date %lld ms", (t1 - t0) / 1000000,
 		  (t_live - t1) / 1000000, (t2 - t_live) / 1000000,
 		  (clock_ns(CLOCK_MONOTONIC) - t2) / 1000000);
+	return 0;
+}
+
+/*
+ * A reload, and its answer for the `optguard reload` that may have asked:
+ * in force, or refused with every message that says why.
+ */
+static void reload(struct daemon *d)
+{
+	char *why;
+	int ret;
+
+	log_capture_begin();
+	ret = reload_policy(d);
+	why = log_capture_end();
+	state_write_reload(&d->st, ret == 0, why);
+	free(why);
 }
 
 static void summary(struct daemon *d)
@@ -394,10 +497,12 @@ static void summary(struct daemon *d)
 			 (unsigned long long)t.events, (unsigned long long)t.suppressed,
 			 (unsigned long long)t.dropped);
 		/* telemetry of the sockets force rules touched */
-		for (i = 0; i < d->pol->nrules && i + 1 < d->bpf.id_cap; i++) {
-			const struct og_counters *r = &c[i + 1];
+		for (i = 0; i < d->pol->nrules; i++) {
+			__u32 id = rule_id(&d->pol->rules[i], i);
+			const struct og_counters *r = &c[id < d->bpf.id_cap ? id : 0];
 
-			if (!rule_forces_at(&d->pol->rules[i]) || !r->connections)
+			if (!rule_forces_at(&d->pol->rules[i]) || id >= d->bpf.id_cap ||
+			    !r->connections)
 				continue;
 			log_info("rule %s: %llu connections, %llu closed (mean lifetime %llu ms), "
 				 "%llu retransmits, %llu RTO events", d->pol->rules[i].name,
@@ -463,6 +568,18 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!d->policy_path)
 		d->policy_path = policy_default_path();
+	/*
+	 * Absolute, for `status` and for the reloads after a chdir; not
+	 * resolved: a symlink swapped for a new policy is read anew on SIGHUP.
+	 */
+	if (d->policy_path[0] != '/') {
+		char cwd[2048], abs[sizeof(d->policy_abs)];
+
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, d->policy_path) < sizeof(abs) &&
+		    path_normalize(abs, d->policy_abs, sizeof(d->policy_abs)) == 0)
+			d->policy_path = d->policy_abs;
+	}
 	d->st.lock_fd = -1;
 	/*
 	 * Memory a reload needs stays with the daemon (see prefault_heap()):
@@ -557,6 +674,7 @@ int cmd_run(int argc, char **argv)
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
 	t_attached = clock_ns(CLOCK_MONOTONIC);
+	og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
 	if (!d->bpf.lsm_active) {
 		if (d->pol->lsm == OG_LSM_REQUIRE) {
 			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
@@ -584,11 +702,10 @@ int cmd_run(int argc, char **argv)
 	prefault_heap(reserve);
 	if (privs_drop())
 		goto out;
-	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s",
+	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s%s",
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
-		 action_name(d->pol->default_action), d->pol->cgroup,
-		 d->bpf.lsm_active ? "lsm/socket_setsockopt and cgroup/setsockopt" :
-				     "cgroup/setsockopt only");
+		 action_name(d->pol->default_action), d->pol->cgroup, d->hooks,
+		 d->bpf.lsm_active ? "" : " (cgroup-only)");
 	{
 		char st[256];
 

@@ -34,10 +34,77 @@ void state_paths(const char *pin_dir, char *state, size_t slen)
 	snprintf(state, slen, "%s/%s.state", OG_RUN_DIR, name);
 }
 
+/*
+ * Is the file @fd has open still the one at @path?  A lock file is removed
+ * by the process that holds its lock (state_release(), state_lock_remove());
+ * one who opened it just before and locks it after would hold a lock nobody
+ * else can see: it must open the path again.
+ */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+void state_reload_path(const char *pin_dir, char *buf, size_t len)
+{
+	char name[256];
+
+	instance(pin_dir, name, sizeof(name));
+	snprintf(buf, len, "%s/%s.reload", OG_RUN_DIR, name);
+}
+
+int state_write_reload(struct og_state *st, bool ok, const char *reasons)
+{
+	char tmp[600];
+	FILE *f;
+	int fd, ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->reload_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		log_warn("%s", tmp);
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	fprintf(f, "%s\n%s", ok ? "ok" : "refused", reasons ? reasons : "");
+	if (fclose(f) || rename(tmp, st->reload_path)) {
+		ret = -errno;
+		log_warn("%s", st->reload_path);
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+}
+
+int state_lock_remove(const char *pin_dir)
+{
+	char state[600], lock[600];
+	size_t n;
+	int fd, ret = 0;
+
+	state_paths(pin_dir, state, sizeof(state));
+	n = strlen(state);
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state);
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;	/* a daemon runs: its lock */
+	else if (lock_is_current(fd, lock) && unlink(lock))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int state_lock(struct og_state *st, const char *pin_dir)
 {
 	char name[256], pid[32];
-	int fd, ret;
+	int fd, ret, tries = 0;
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
@@ -49,11 +116,20 @@ int state_lock(struct og_state *st, const char *pin_dir)
 		return ret;
 	}
 	snprintf(st->lock_path, sizeof(st->lock_path), "%s/%s.lock", OG_RUN_DIR, name);
+again:
 	fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		ret = -errno;
 		log_warn("%s", st->lock_path);
 		return ret;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && !lock_is_current(fd, st->lock_path)) {
+		/* its holder removed it after we opened it: lock the file now there */
+		close(fd);
+		if (++tries < 100)
+			goto again;
+		log_warnx("%s: removed as fast as it is made: refusing to start", st->lock_path);
+		return -EAGAIN;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
@@ -75,6 +151,8 @@ int state_lock(struct og_state *st, const char *pin_dir)
 	}
 	st->lock_fd = fd;
 	state_paths(pin_dir, st->state_path, sizeof(st->state_path));
+	state_reload_path(pin_dir, st->reload_path, sizeof(st->reload_path));
+	unlink(st->reload_path);	/* an answer of an earlier daemon is none of ours */
 	return 0;
 }
 
@@ -88,7 +166,8 @@ static void put_kv(FILE *f, const char *k, const char *v)
 }
 
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval)
+		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
+		size_t nnames)
 {
 	char tmp[600], hash[65] = "unknown", ts[64];
 	time_t now = time(NULL);
@@ -119,9 +198,9 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
 	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
 	put_kv(f, "counters", st->pin_path);
-	put_kv(f, "rule", "(default)");
-	for (i = 0; i < p->nrules; i++)
-		put_kv(f, "rule", p->rules[i].name);
+	/* by id, the counters' index: an id no rule has is an empty line */
+	for (i = 0; i < nnames; i++)
+		put_kv(f, "rule", names[i] ? names[i] : "");
 	if (fclose(f) || rename(tmp, st->state_path)) {
 		log_warn("%s", st->state_path);
 		unlink(tmp);
@@ -135,10 +214,16 @@ void state_release(struct og_state *st)
 	/*
 	 * The state file and the pins stay: enforcement outlives the daemon,
 	 * and `status` reads them; only `optguard unload` removes them.  The
-	 * lock file stays too: unlinking it would let a second daemon lock
-	 * another inode.
+	 * lock file goes, removed while we hold its lock: a daemon that opened
+	 * it meanwhile sees it is no longer the file at the path
+	 * (lock_is_current()) and makes a new one.
 	 */
-	if (st->lock_fd >= 0)
+	if (st->lock_fd >= 0) {
+		unlink(st->reload_path);
+		if (lock_is_current(st->lock_fd, st->lock_path) && unlink(st->lock_path) &&
+		    errno != ENOENT)
+			log_warn("%s: cannot remove", st->lock_path);
 		close(st->lock_fd);
+	}
 	st->lock_fd = -1;
 }

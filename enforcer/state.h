@@ -18,6 +18,7 @@ struct og_state {
 	int lock_fd;
 	char lock_path[512];
 	char state_path[512];
+	char reload_path[512];	/* the answer to the last reload, for `optguard reload` */
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
 };
 
@@ -26,13 +27,31 @@ struct og_state {
  * (the message names its pid), or another -errno.
  */
 int state_lock(struct og_state *st, const char *pin_dir);
-/* Write the state file atomically (temp file + rename). */
+/* Write the state file atomically (temp file + rename); @names: the rule names by id. */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval);
-/* Release the lock; the state file and pins stay (enforcement outlives the daemon). */
+		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
+		size_t nnames);
+/*
+ * Release the lock and remove the lock file; the state file and pins stay
+ * (enforcement outlives the daemon).
+ */
 void state_release(struct og_state *st);
+/*
+ * Remove the lock file of @pin_dir when no daemon holds it (a daemon that
+ * was killed): 0 (also when there is none), -EBUSY when a daemon runs, or
+ * another -errno.
+ */
+int state_lock_remove(const char *pin_dir);
 
 /* The path of @pin_dir's state file (and of its lock, with .lock for .state). */
 void state_paths(const char *pin_dir, char *state, size_t slen);
+/* The path of @pin_dir's reload answer (NAME.reload beside the state file). */
+void state_reload_path(const char *pin_dir, char *buf, size_t len);
+/*
+ * The answer to a reload, atomically: "ok", or "refused" and the daemon's
+ * messages (FILE:LINE errors ...), one a line.  Removed when the daemon
+ * stops.  0 or -errno.
+ */
+int state_write_reload(struct og_state *st, bool ok, const char *reasons);
 
 #endif

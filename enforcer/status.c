@@ -103,22 +103,29 @@ static int daemon_alive(const char *state_path)
 	return alive;
 }
 
-/* The counters of every rule, summed over the CPUs */
+/*
+ * The counters of every rule, summed over the CPUs, into @r in id order; ids
+ * no rule has (a rule a reload removed: state.c writes an empty name) are
+ * left out.  The number of rules, or -errno.
+ */
 static int sum_counters(int fd, const struct kv_list *l, struct og_prom_rule *r)
 {
 	struct og_counters *c = calloc(l->nrules ? l->nrules : 1, sizeof(*c));
 	size_t id;
-	int ret;
+	int ret, n = 0;
 
 	if (!c)
 		return -ENOMEM;
 	ret = counters_read(fd, c, l->nrules);
 	for (id = 0; id < l->nrules && !ret; id++) {
-		r[id].name = l->rules[id];
-		r[id].c = c[id];
+		if (!l->rules[id][0])
+			continue;
+		r[n].name = l->rules[id];
+		r[n].c = c[id];
+		n++;
 	}
 	free(c);
-	return ret;
+	return ret ? ret : n;
 }
 
 /* `status --prometheus FILE`: the counters for node_exporter's textfile collector */
@@ -134,7 +141,7 @@ static int status_prometheus(const char *path, const struct kv_list *l, int aliv
 		.lsm = !strcmp(get(l, "lsm"), "active"),
 	};
 	struct og_prom_rule *r;
-	int fd, ret;
+	int fd, ret, n;
 
 	fd = bpf_obj_get(get(l, "counters"));
 	if (fd < 0) {
@@ -142,11 +149,11 @@ static int status_prometheus(const char *path, const struct kv_list *l, int aliv
 		return 1;
 	}
 	r = calloc(l->nrules ? l->nrules : 1, sizeof(*r));
-	ret = r ? sum_counters(fd, l, r) : -ENOMEM;
-	if (ret)
-		log_warnx("status: cannot read the counters: %s", strerror(-ret));
+	n = r ? sum_counters(fd, l, r) : -ENOMEM;
+	if (n < 0)
+		log_warnx("status: cannot read the counters: %s", strerror(-(ret = n)));
 	else
-		ret = prom_write(path, &info, r, l->nrules);
+		ret = prom_write(path, &info, r, n);
 	free(r);
 	close(fd);
 	return ret ? 1 : 0;
@@ -170,7 +177,7 @@ int cmd_status(int argc, char **argv)
 	struct kv_list l = {};
 	struct og_counters t = {};
 	struct og_prom_rule *rules;
-	int c, fd, alive, ret = 1;
+	int c, fd, alive, nrules, ret = 1;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -238,21 +245,21 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	}
 	rules = calloc(l.nrules ? l.nrules : 1, sizeof(*rules));
-	if (!rules || sum_counters(fd, &l, rules)) {
+	if (!rules || (nrules = sum_counters(fd, &l, rules)) < 0) {
 		log_warnx("status: cannot read the pinned counters %s", pin);
 		free(rules);
 		goto out_fd;
 	}
 	printf("\n%-32s %12s %12s %12s %12s\n", "RULE", "DECISIONS", "EVENTS", "SUPPRESSED",
 	       "DROPPED");
-	for (id = 0; id < l.nrules; id++) {
+	for (id = 0; id < (__u32)nrules; id++) {
 		const struct og_counters *s = &rules[id].c;
 
 		t.decisions += s->decisions;
 		t.events += s->events;
 		t.suppressed += s->suppressed;
 		t.dropped += s->dropped;
-		printf("%-32s %12llu %12llu %12llu %12llu\n", l.rules[id],
+		printf("%-32s %12llu %12llu %12llu %12llu\n", rules[id].name,
 		       (unsigned long long)s->decisions, (unsigned long long)s->events,
 		       (unsigned long long)s->suppressed, (unsigned long long)s->dropped);
 	}

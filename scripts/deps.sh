@@ -6,7 +6,7 @@ set -eu
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libinih-dev bpftool make gcc"
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz)
 test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 busybox-static cpio tcpdump
-	libclang-rt-dev"
+	libclang-rt-dev mandoc"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;

@@ -134,7 +134,7 @@ wait_grep() {
 # runs (it returns the errno itself) or the kernel has bpf_set_retval; EPERM
 # (1) when the cgroup hook alone denies and the kernel lacks bpf_set_retval
 deny_errno() {
-	if grep -q "with lsm/socket_setsockopt and cgroup/setsockopt" "$T/daemon.err"; then
+	if grep -q "with lsm/socket_setsockopt, cgroup/setsockopt" "$T/daemon.err"; then
 		echo 13
 	elif grep -q "lacks bpf_set_retval" "$T/daemon.err"; then
 		echo 1

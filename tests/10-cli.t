@@ -119,6 +119,20 @@ is "$(head -1 "$T/err")" "$T/nosuch.ini: No such file or directory" \
 is "$(grep -Evc ': [0-9]+ errors?$' "$T/err")" "1" \
 	"check missing file: one error line (besides the count)"
 is "$(cat "$T/out")" "" "check missing file: nothing on stdout"
+# the README's example policy (the block after "<!-- readme-policy -->") is one check accepts
+awk '/<!-- readme-policy -->/ { on = 1; next } on && /^```ini$/ { copy = 1; next }
+	copy && /^```$/ { exit } copy { print }' "$TESTS_DIR/../README.md" > "$T/readme.ini"
+ok "$([ -s "$T/readme.ini" ]; echo $?)" "README: has a policy example ($(wc -l < "$T/readme.ini") lines)"
+out=$("${OG[@]}" check "$T/readme.ini" 2> "$T/err")
+is "$?" "0" "README's policy: check accepts it (stderr: $(tr '\n' ' ' < "$T/err"))"
+like "$out" ": ok: 4 rules \\(1 deny\\)" "README's policy: 4 rules"
+for a in audit deny clamp force; do
+	like "$(grep -c "^action = $a\$" "$T/readme.ini")" "^[1-9]" "README's policy: has an $a rule"
+done
+# ... and, without [enforcer] cgroup, check says it covers the whole host (a warning)
+like "$(cat "$T/err")" "^$T/readme.ini: warning: no cgroup in \\[enforcer\\]: the policy applies to every process on the host \\($CG2," \
+	"check without [enforcer] cgroup: a warning that the policy covers the whole host"
+
 mkdir "$T/dir.ini"
 "${OG[@]}" check "$T/dir.ini" > "$T/out" 2> "$T/err"
 is "$?" "1" "check directory: exit 1"
@@ -186,21 +200,31 @@ cp "$T/good.ini" "$T/gw.ini"
 chmod 664 "$T/gw.ini"
 "${OG[@]}" run --policy "$T/gw.ini" > "$T/out" 2> "$T/err"
 is "$?" "1" "run with a group-writable policy file: refused, exit 1"
-like "$(cat "$T/err")" "$T/gw.ini: writable by group or others \\(mode 0664\\): refusing it" \
-	"run with a group-writable policy file: says why"
+like "$(cat "$T/err")" "$T/gw.ini: writable by group or others \\(mode 0664\\): refusing it \\(--insecure-policy takes it\\)" \
+	"run with a group-writable policy file: says why, and names --insecure-policy"
 cp "$T/good.ini" "$T/foreign.ini"
 chown 65534 "$T/foreign.ini"
 "${OG[@]}" run --policy "$T/foreign.ini" > "$T/out" 2> "$T/err"
 is "$?" "1" "run with a policy file not owned by root: refused, exit 1"
-like "$(cat "$T/err")" "$T/foreign.ini: owned by uid 65534, not root" \
-	"run with a policy file not owned by root: says why"
+like "$(cat "$T/err")" "$T/foreign.ini: owned by uid 65534, not root: refusing it \\(--insecure-policy takes it\\)" \
+	"run with a policy file not owned by root: says why, and names --insecure-policy"
 "${OG[@]}" run --policy "$T/bad.ini" > "$T/out" 2> "$T/err"
 is "$?" "1" "run --policy BAD: exit 1"
 like "$(cat "$T/err")" "^$T/bad.ini:7: unknown option 'SO_NOSUCH'" "run --policy BAD: prints FILE:LINE errors"
+# refused after taking the lock (lsm = require where BPF LSM does not load: the host)
+sed 's/^log = none$/log = none\nlsm = require/' "$T/good.ini" > "$T/require.ini"
+"${OG[@]}" run --policy "$T/require.ini" > "$T/out" 2> "$T/err"
+if [ $? -eq 1 ] && grep -q "lsm = require, but" "$T/err"; then
+	ok "$([ ! -e /run/optguard/optguard-test-$$.lock ]; echo $?)" \
+		"run refused after it took the lock (lsm = require): no lock file left"
+else
+	skip "BPF LSM loads here: lsm = require does not refuse" "a refused run leaves no lock file"
+	"$OPTGUARD" unload --pin-dir "$OG_PIN" > /dev/null 2>&1
+fi
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
 	"after the refused runs nothing is enforced"
 
-# --- reload (SIGHUP) ------------------------------------------------------------
+# --- reload (SIGHUP, optguard reload) -------------------------------------------
 pol="$T/reload.ini"
 cat > "$pol" <<INI
 [enforcer]
@@ -215,6 +239,16 @@ INI
 og_start "$pol" || { echo "Bail out! daemon did not start"; exit 1; }
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"reload: before, the deny rule is in force"
+
+# run with a policy without [enforcer] cgroup warns that it covers the whole host (this one
+# is then refused: the pin_dir's daemon runs, so it never attaches to the cgroup2 root)
+printf '[enforcer]\npin_dir = %s\nlog = none\n' "$OG_PIN" > "$T/host.ini"
+"${OG[@]}" run --policy "$T/host.ini" > "$T/out" 2> "$T/err"
+is "$?" "1" "run without [enforcer] cgroup, a daemon already runs: refused"
+like "$(cat "$T/err")" "^$T/host.ini: warning: no cgroup in \\[enforcer\\]: the policy applies to every process on the host" \
+	"run without [enforcer] cgroup: warns that the policy covers the whole host"
+ok "$([ -e /run/optguard/optguard-test-$$.lock ] && kill -0 "$DAEMON_PID"; echo $?)" \
+	"the refused second run leaves the running daemon's lock"
 
 # an invalid file (line 7: bad action): the policy in force stays
 cat > "$pol" <<INI
@@ -270,6 +304,32 @@ og_hup
 wait_grep "$T/daemon.err" "reloaded $pol" 5
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
 	"set=0 get=5/set=-1 errno=EPERM" "reload changing a rule's errno: the new one in force"
+
+# optguard reload: --policy names the daemon's own file (any path to it) or is refused; a
+# refusal by the daemon comes back to the caller with the daemon's FILE:LINE reasons
+cp "$pol" "$T/other.ini"
+sed -i 's/^errno = EPERM$/errno = EACCES/' "$T/other.ini"
+out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/other.ini" 2>&1)
+is "$?" "1" "reload --policy OTHER (not the daemon's file): refused, exit 1"
+like "$out" "reload: $T/other.ini is not the policy file daemon $DAEMON_PID runs \\($pol\\)" \
+	"reload --policy OTHER: says it is not the daemon's file, and names the daemon's"
+is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
+	"reload --policy OTHER: the daemon was not signalled, its policy stays"
+ln -s "$pol" "$T/link.ini"
+out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/link.ini" 2>&1)
+is "$?" "0" "reload --policy LINK (a symlink to the daemon's file): exit 0"
+is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload --policy LINK: in force"
+printf '\n[rule:bad]\noption = SO_RCVLOWAT\naction = permit\n' >> "$pol"
+badline=$(grep -n '^action = permit$' "$pol" | cut -d: -f1)
+out=$("${OG[@]}" reload --pin-dir "$OG_PIN" 2> "$T/err")
+is "$?" "1" "reload of an invalid file (no --policy): exit 1"
+like "$(cat "$T/err")" "^$pol:$badline: .*permit" \
+	"reload refused by the daemon: the caller gets its FILE:LINE reason"
+like "$(cat "$T/err")" "reload: daemon $DAEMON_PID kept the policy in force" \
+	"reload refused by the daemon: the caller is told the policy in force stays"
+is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
+	"reload refused: the policy in force stays"
+
 og_stop
 is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
 	"after the daemon stops, nothing stays attached"

@@ -24,20 +24,23 @@ option = SO_SNDBUF
 action = clamp
 max = 64K
 INI
-og_start "$T/p.ini" || { echo "1..0 # SKIP daemon did not start"; exit 1; }
+# started with a relative path: status shows it absolute
+cd "$T" || exit 1
+og_start p.ini || { echo "1..0 # SKIP daemon did not start"; exit 1; }
 in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 1 SO_MARK 2 SO_SNDBUF 1048576 \
 	SO_SNDBUF 4096 > /dev/null
 
 st=$("$OPTGUARD" status --pin-dir "$pin")
 ok $? "status exits 0 while the daemon runs"
 like "$st" "daemon: +pid $DAEMON_PID," "status names the daemon's pid"
-like "$st" "policy: +$T/p.ini" "status names the policy file"
+is "$(printf '%s\n' "$st" | sed -n 's/^policy: *//p')" "$T/p.ini" \
+	"status names the policy file, absolute (run was given p.ini)"
 is "$(printf '%s\n' "$st" | awk '/^sha256:/ {print $2}')" "$(sha256sum < "$T/p.ini" | cut -d' ' -f1)" \
 	"status shows the policy's sha256, as sha256sum computes it"
 like "$st" "mode: +enforce, default allow" "status shows mode and default"
-like "$st" "hooks: +(lsm/socket_setsockopt, cgroup/setsockopt|cgroup/setsockopt only)" \
-	"status shows the hooks"
-if printf '%s\n' "$st" | grep -q "cgroup/setsockopt only"; then
+like "$st" "hooks: +(lsm/socket_setsockopt, )?cgroup/setsockopt$" \
+	"status shows the hooks (no force rule: no force program)"
+if ! printf '%s\n' "$st" | grep -q "hooks: *lsm/"; then
 	like "$st" "cgroup-only: .*32-bit" "cgroup-only: status says why and what is not checked"
 fi
 is "$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2 "/" $3}')" "2/0" \
@@ -49,6 +52,8 @@ out=$("$OPTGUARD" run --policy "$T/p.ini" 2>&1)
 is "$?" "1" "a second daemon with the same pin_dir refuses to start"
 like "$out" "another optguard daemon \(pid $DAEMON_PID\) runs with pin_dir $pin" \
 	"... and says which daemon runs"
+like "$("$OPTGUARD" status --pin-dir "$pin")" "daemon: +pid $DAEMON_PID," \
+	"... and leaves the running daemon's lock: status still sees it run"
 
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPTGUARD" status --pin-dir "$pin" 2>&1)
 is "$?" "1" "status as non-root exits 1"
@@ -115,11 +120,50 @@ out=$("$OPTGUARD" status --pin-dir "$pin" --prometheus "$T/nodir/x.prom" 2>&1)
 is "$?" "1" "--prometheus into a missing directory exits 1"
 like "$out" "status: cannot create a temporary file for $T/nodir/x.prom" "... and says why"
 
+# counters are per rule name and go on counting across reloads: reorder the rules and add
+# one in front (positions change), then count one more call
+decisions() { "$OPTGUARD" status --pin-dir "$pin" | awk -v r="$1" '$1 == r {print $2}'; }
+cat > "$T/p.ini" <<INI
+[enforcer]
+cgroup = $cg
+log = none
+pin_dir = $pin
+
+[rule:prio]
+option = SO_PRIORITY
+action = deny
+
+[rule:sndbuf]
+option = SO_SNDBUF
+action = clamp
+max = 64K
+
+[rule:no-mark]
+option = SO_MARK
+action = deny
+INI
+out=$("$OPTGUARD" reload --pin-dir "$pin" 2>&1)
+is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload with the rules reordered"
+in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 3 > /dev/null
+is "$(decisions no-mark)/$(decisions sndbuf)/$(decisions prio)" "3/2/0" \
+	"after a reload that moved them, each rule's counters go on (no-mark 2+1, sndbuf 2, new prio 0)"
+# a rule removed and a new one added: the new one starts at 0, not with the removed one's counts
+sed -i 's/^\[rule:no-mark\]$/[rule:mark-deny]/' "$T/p.ini"
+"$OPTGUARD" reload --pin-dir "$pin" > /dev/null 2>&1
+is "$(decisions mark-deny)/$(decisions no-mark)" "0/" \
+	"a renamed rule is a new rule: it starts at 0, the old name is gone from status"
+# once more: the new name may take the id no-mark counted 3 under; it still starts at 0
+sed -i 's/^\[rule:mark-deny\]$/[rule:mark2]/' "$T/p.ini"
+"$OPTGUARD" reload --pin-dir "$pin" > /dev/null 2>&1
+is "$(decisions mark2)/$(decisions sndbuf)" "0/2" \
+	"a new rule that takes the id of one removed earlier starts at 0"
+
 og_stop
 out=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 is "$?" "1" "status after the daemon stopped exits 1"
 like "$out" "no optguard daemon runs with pin_dir $pin" "... saying no daemon runs"
 ok "$([ ! -e "$pin" ] && [ ! -e /run/optguard/optguard-test-$$.state ]; echo $?)" \
 	"the daemon removed its pin and state file"
-rm -f /run/optguard/optguard-test-$$.lock
+ok "$([ ! -e /run/optguard/optguard-test-$$.lock ]; echo $?)" \
+	"stop and unload leave no lock file (/run/optguard/optguard-test-$$.lock)"
 done_testing

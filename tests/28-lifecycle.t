@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Enforcement outlives the daemon (SPEC.md): SIGKILL under a setsockopt
+# Enforcement outlives the daemon: SIGKILL under a setsockopt
 # hammer lets no call through; a new daemon takes over the pinned programs
 # with no gap, 20 times in a row; SIGTERM leaves the policy enforced; a bad
 # policy at start changes nothing; `optguard unload` removes everything.

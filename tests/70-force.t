@@ -104,6 +104,27 @@ at = established
 INI
 og_start "$T/p.ini" || { echo "1..0 # SKIP daemon did not start"; exit 1; }
 
+# status and the start line name every program attached, as the kernel lists them on the
+# policy's cgroup (bpftool), not only cgroup/setsockopt
+st_hooks=$("$OPTGUARD" status --pin-dir "$pin" | sed -n 's/^hooks: *//p')
+kernel_hooks=$(bpftool -j cgroup show "$cg" | python3 -c '
+import json, sys
+names = {"setsockopt": "cgroup/setsockopt", "sock_create": "cgroup/sock_create",
+         "connect4": "cgroup/connect4", "connect6": "cgroup/connect6", "sock_ops": "sockops",
+         "lsm_cgroup": "lsm_cgroup/socket_post_create"}
+# newer bpftool prints libbpf attach type names
+names.update({"cgroup_setsockopt": "cgroup/setsockopt",
+              "cgroup_inet_sock_create": "cgroup/sock_create",
+              "cgroup_inet4_connect": "cgroup/connect4",
+              "cgroup_inet6_connect": "cgroup/connect6", "cgroup_sock_ops": "sockops"})
+print(", ".join(sorted(names.get(p["attach_type"], p["attach_type"]) for p in json.load(sys.stdin))))')
+is "$(printf '%s\n' "$st_hooks" | tr -d ' ' | tr ',' '\n' | grep -v '^lsm/' | sort | paste -sd, | \
+	sed 's/,/, /g')" "$kernel_hooks" "status: the cgroup hooks listed are those the kernel has attached"
+like "$kernel_hooks" "cgroup/connect4, cgroup/connect6, cgroup/setsockopt, cgroup/sock_create, sockops" \
+	"the kernel has the force programs attached (what status must list)"
+like "$(grep enforcing "$T/daemon.err")" "with ([a-z_/]+, )?cgroup/setsockopt, cgroup/sock_create, cgroup/connect4, cgroup/connect6, sockops" \
+	"the start line lists the force programs too"
+
 is "$(in_cg "$cg" python3 "$T/client.py" 127.0.0.1 "$p4")" "cc=reno mark=42 ka=1 idle=77" \
 	"IPv4: TCP_CONGESTION and SO_MARK forced at connect, keepalive at established"
 if [ -n "$p6" ] && python3 -c 'import socket; socket.create_connection(("::1", '"$p6"')).close()' 2>/dev/null; then

@@ -74,7 +74,8 @@ cleanup() {
 		rmdir "$c" 2>/dev/null
 	done
 	# the lock and state files of a test's own pin_dir (pin_dir = /sys/fs/bpf/optguard-test-PID)
-	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state
+	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state \
+		/run/optguard/optguard-test-$$.reload
 	rm -rf "$T"
 }
 trap cleanup EXIT

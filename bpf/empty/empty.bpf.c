@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The floor of BENCH.md: a cgroup/setsockopt program that does nothing, so
+ * The floor of the benchmarks (bench/README.md): a cgroup/setsockopt program that does nothing, so
  * that the kernel's own hook cost is measured.  Used only by bench/.
  */
 #include "vmlinux.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The floor of BENCH.md's P4: what the kernel's own mechanisms cost on a
+ * The floor of P4's (bench/README.md): what the kernel's own mechanisms cost on a
  * loopback connect + accept + close, without optguard's logic.  Used only by
  * bench/bench_connect.c, attached in these combinations (F1 ... F5):
  *

@@ -5,7 +5,7 @@
  * Attached with a link at the top of the policy's cgroup, so it runs after
  * any program attached below and sees the value they left.  The rule lookup
  * is described in optguard.h; the decision in decide.h.  A call whose option
- * has no rule costs one array load (BENCH.md P1).  Where the LSM hook runs
+ * has no rule costs one array load (bench/README.md P1).  Where the LSM hook runs
  * too, value-blind denies and the default are left to it: it saw the call
  * first, and one denied call must give one event.
  */

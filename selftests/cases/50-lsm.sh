@@ -54,7 +54,7 @@ if ! og_start "$T/p.ini"; then
 	exit 0
 fi
 check "the daemon enforces with both hooks" \
-	grep -q "lsm/socket_setsockopt and cgroup/setsockopt" "$T/daemon.err"
+	grep -q "lsm/socket_setsockopt, cgroup/setsockopt" "$T/daemon.err"
 is "$(in_cg "$app" "$SOCKOPT" 1 36 5)" "set=-1 errno=13" \
 	"LSM deny: SO_MARK fails with the rule's errno (EACCES)"
 out=$("$SOCKOPT32" 1 36 7 2>&1) || true

@@ -970,7 +970,7 @@ static void test_cgroup_errors(void)
 
 /* ---- good files --------------------------------------------------------- */
 
-/* SPEC.md's example, with our cgroups. */
+/* A policy of every section and action (the design's first example), with our cgroups. */
 static const char spec_example[] =
     "[enforcer]\n" /* 1 */
     "mode = enforce            ; enforce | audit  (audit: log what would happen)\n"
@@ -1088,9 +1088,9 @@ static void test_good_files(void)
 	char *text, *bom;
 
 	/* 2 warnings: its IP_TOS and SO_RCVBUF rules leave IPV6_TCLASS and SO_RCVBUFFORCE open */
-	p = expect_good("SPEC.md example", spec_example, 2);
+	p = expect_good("design example", spec_example, 2);
 	if (p)
-		check_spec_example("SPEC.md example", p);
+		check_spec_example("design example", p);
 	policy_free(p);
 
 	text = crlf(spec_example);
