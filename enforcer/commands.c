@@ -353,6 +353,16 @@ int cmd_explain(int argc, char **argv)
 			ret = 0;
 			goto out;
 		}
+		/* the value as the program reads it from a 4-byte int (8: SO_MAX_PACING_RATE) */
+		if (win->vtype != OG_VT_STR && !(kr.flags & OG_RF_U64) &&
+		    og_from_u32(kr.vtype, kr.flags, (__u32)req.num) != req.num) {
+			req.num = og_from_u32(kr.vtype, kr.flags, (__u32)req.num);
+			v.num = req.num;
+			value_format(win->vtype, &v, b, sizeof(b));
+			printf("value:    the kernel reads %s as %s (%s 32-bit int)\n",
+			       argv[optind + 1], b,
+			       og_unsigned(kr.vtype, kr.flags) ? "an unsigned" : "a");
+		}
 		verdict = og_decide(&kr, &req, win->vtype != OG_VT_OPAQUE, &eff, &err);
 		memcpy(v.str, eff.str, OG_STR_MAX);
 		v.num = eff.num;

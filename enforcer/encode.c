@@ -16,6 +16,13 @@ int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out)
 	r.vtype = d->vtype == OG_VT_SIZE ? OG_VT_INT : d->vtype;
 	if (d->opt && d->opt->byte_ok)
 		r.flags |= OG_RF_BYTE_OK;
+	/* read the value as the kernel does (options.h, OG_KR_*) */
+	if (d->opt && (d->opt->kread & OG_KR_U32))
+		r.flags |= OG_RF_U32;
+	if (d->opt && (d->opt->kread & OG_KR_U64))
+		r.flags |= OG_RF_U64;
+	if (d->opt && (d->opt->kread & OG_KR_LEN0))
+		r.flags |= OG_RF_LEN0;
 	r.action = d->action;
 	r.err = d->err;
 	if (d->action == OG_ACT_FORCE) {

@@ -479,8 +479,16 @@ static int rule_value(struct parser *ps, const struct og_rule_def *r, int line, 
 	}
 	/* only SO_MAX_PACING_RATE is read as 64 bits; other uints are a __u32 */
 	if (r->vtype == OG_VT_UINT && (__u64)v->num > UINT32_MAX &&
-	    !(r->level == SOL_SOCKET && r->optname == SO_MAX_PACING_RATE)) {
+	    !(r->opt && (r->opt->kread & OG_KR_U64))) {
 		perr(ps, line, "value '%s' for %s does not fit 32 bits", s, label);
+		return -1;
+	}
+	/* a size, or an int the kernel takes as unsigned or refuses below 0 */
+	if (r->opt && option_nonneg(r->opt) && r->vtype != OG_VT_UINT && v->num < 0) {
+		perr(ps, line, "value '%s' for %s is negative: %s", s, label,
+		     r->opt->kread & OG_KR_U32 ? "the kernel reads it as an unsigned number" :
+		     r->opt->kread & OG_KR_NONNEG ? "the kernel refuses negative values" :
+		     "a size is never negative");
 		return -1;
 	}
 	/* the kernel refuses shorter names (KERNEL.md) */
