@@ -648,6 +648,13 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			perr(ps, s->line, "force needs a value");
 		else if (!rule_value(ps, r, k[RK_VALUE]->line, k[RK_VALUE]->val, &r->value))
 			r->has_value = true;
+		/* bpf_setsockopt takes SO_MAX_PACING_RATE as an int only */
+		if (r->has_value && r->opt && (r->opt->kread & OG_KR_U64) &&
+		    (__u64)r->value.num > UINT32_MAX) {
+			perr(ps, k[RK_VALUE]->line, "force value '%s' for %s does not fit 32 bits "
+			     "(bpf_setsockopt takes an int)", k[RK_VALUE]->val, r->opt->name);
+			r->has_value = false;
+		}
 		if (k[RK_AT])
 			rule_at(ps, r, k[RK_AT]);
 		if (k[RK_ON_CHANGE] && (v = parse_enum(ps, k[RK_ON_CHANGE], on_changes)) >= 0)
