@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
-TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/bench/hammer
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
@@ -147,6 +147,11 @@ $(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
 $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests deps-test
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
+
+# the optlen > PAGE_SIZE race (tests/33-race.t): plain C, two threads
+$(OUTPUT)/tests/race: tests/clients/race.c | $(OUTPUT)/tests deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread $< -o $@
 
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
 $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps

@@ -26,6 +26,26 @@ struct og_val {
 
 #define OG_DSCP_MASK 0xfc
 
+/* The value is compared unsigned (a UINT, or an int the kernel takes as a u32). */
+static __always_inline int og_unsigned(__u8 vtype, __u8 flags)
+{
+	return vtype == OG_VT_UINT || (flags & OG_RF_U32);
+}
+
+/*
+ * A 4-byte value as the kernel takes it: sign- or zero-extended, and
+ * SO_MAX_PACING_RATE's ~0U widened to ~0UL.  The program reads every
+ * application value through it, and `explain` every value it is given.
+ */
+static __always_inline __u64 og_from_u32(__u8 vtype, __u8 flags, __u32 x)
+{
+	if ((flags & OG_RF_U64) && x == ~0U)
+		return ~0ULL;
+	if (og_unsigned(vtype, flags))
+		return x;
+	return (__u64)(__s64)(__s32)x;
+}
+
 static __always_inline int og_str_eq(const char *a, const char *b)
 {
 	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
@@ -118,7 +138,7 @@ static __always_inline int og_decide(const struct og_rule *r, const struct og_va
 	case OG_ACT_CLAMP:
 		if (!have)
 			return OG_ACT_ALLOW;	/* the kernel refuses what we cannot read */
-		if (r->vtype == OG_VT_UINT) {
+		if (og_unsigned(r->vtype, r->flags)) {
 			if ((r->flags & OG_RF_HAS_MIN) && req->num < r->lo)
 				eff->num = r->lo;
 			if ((r->flags & OG_RF_HAS_MAX) && req->num > r->hi)

@@ -72,9 +72,10 @@ enum og_action {
 /*
  * Value types.  SIZE is an INT that the policy may write with K/M/G; DSCP is
  * an INT holding a TOS/TCLASS byte, compared on its DSCP bits (0xfc) with the
- * application's ECN bits kept on rewrite.  UINT is read as 32 or 64 bits by
- * optlen (SO_MAX_PACING_RATE).  OPAQUE options (structs) can be allowed,
- * denied and audited, never compared.
+ * application's ECN bits kept on rewrite.  UINT is an unsigned 32-bit value
+ * (64 bits with OG_RF_U64).  OPAQUE options (structs) can be allowed, denied
+ * and audited, never compared.  How wide the kernel reads a value, and with
+ * which sign, is in og_rule.flags.
  */
 enum og_vtype {
 	OG_VT_OPAQUE = 0,
@@ -105,6 +106,19 @@ enum og_hook {
 #define OG_RF_HAS_MIN	(1u << 0)	/* clamp: lo is set */
 #define OG_RF_HAS_MAX	(1u << 1)	/* clamp: hi is set */
 #define OG_RF_BYTE_OK	(1u << 2)	/* the kernel also takes a 1-byte value */
+/*
+ * How the kernel reads the value, so that the program decides on what the
+ * kernel will use (an int otherwise: 4 bytes, signed):
+ *   U32   the int is taken as unsigned (SO_RCVBUF's min_t(u32, ...), a u32
+ *         field): read zero-extended and compared unsigned, -1 is 4294967295
+ *   U64   64 bits when optlen >= 8, else 32 bits with ~0U meaning ~0ULL
+ *         (SO_MAX_PACING_RATE); always handed to the kernel as 8 bytes
+ *   LEN0  a value shorter than the kernel reads is the value 0 (IP_TOS with
+ *         optlen 0, IPV6_AUTOFLOWLABEL below 4 bytes)
+ */
+#define OG_RF_U32	(1u << 3)
+#define OG_RF_U64	(1u << 4)
+#define OG_RF_LEN0	(1u << 5)
 
 struct og_rule_key {
 	__u32 slot;	/* gen << 31 | slot */
@@ -121,7 +135,7 @@ struct og_rule {
 	__u8 flags;		/* OG_RF_* */
 	__u32 err;		/* deny: positive errno */
 	__u32 pad;
-	__u64 lo, hi;		/* clamp bounds; signed for INT/SIZE/DSCP/BOOL */
+	__u64 lo, hi;		/* clamp bounds; unsigned for UINT and OG_RF_U32 */
 	__u64 value;		/* rewrite: integer value */
 	char str[OG_STR_MAX];	/* rewrite: string value, NUL padded */
 	union {

@@ -301,6 +301,17 @@ static int explain_call(const struct og_policy *p, const char *cg, __u32 uid, in
 			printf("verdict:  allow (the rule does nothing at setsockopt)\n");
 			return 0;
 		}
+		/* this option of the rule, read as the kernel reads it */
+		kr.flags = (kr.flags & ~OG_RF_READ) | read_flags(opt);
+		/* the value as the program reads it from a 4-byte int (8: SO_MAX_PACING_RATE) */
+		if (win->vtype != OG_VT_STR && !(kr.flags & OG_RF_U64) &&
+		    og_from_u32(kr.vtype, kr.flags, (__u32)req.num) != req.num) {
+			req.num = og_from_u32(kr.vtype, kr.flags, (__u32)req.num);
+			v.num = req.num;
+			value_format(win->vtype, &v, b, sizeof(b));
+			printf("value:    the kernel reads %s as %s (%s 32-bit int)\n", value, b,
+			       og_unsigned(kr.vtype, kr.flags) ? "an unsigned" : "a");
+		}
 		verdict = og_decide(&kr, &req, win->vtype != OG_VT_OPAQUE, &eff, &err);
 		memcpy(v.str, eff.str, OG_STR_MAX);
 		v.num = eff.num;

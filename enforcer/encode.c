@@ -6,6 +6,23 @@
 
 #include "encode.h"
 
+__u32 read_flags(const struct og_option *o)
+{
+	__u32 f = 0;
+
+	if (!o)
+		return 0;
+	if (o->byte_ok)
+		f |= OG_RF_BYTE_OK;
+	if (o->kread & OG_KR_U32)
+		f |= OG_RF_U32;
+	if (o->kread & OG_KR_U64)
+		f |= OG_RF_U64;
+	if (o->kread & OG_KR_LEN0)
+		f |= OG_RF_LEN0;
+	return f;
+}
+
 int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out)
 {
 	struct og_rule r;
@@ -14,8 +31,8 @@ int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out)
 	memset(&r, 0, sizeof(r));
 	r.id = id;
 	r.vtype = d->vtype == OG_VT_SIZE ? OG_VT_INT : d->vtype;
-	if (d->opt && d->opt->byte_ok)
-		r.flags |= OG_RF_BYTE_OK;
+	/* read the value as the kernel does (options.h, OG_KR_*) */
+	r.flags |= read_flags(d->opt);
 	r.action = d->action;
 	r.err = d->err;
 	if (d->action == OG_ACT_FORCE) {
@@ -172,9 +189,8 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 		for (o = 0; o < rule_nopts(d) && !ret; o++) {
 			struct og_optref m = rule_opt(d, o);
 
-			r.flags &= ~OG_RF_BYTE_OK;
-			if (m.opt && m.opt->byte_ok)
-				r.flags |= OG_RF_BYTE_OK;
+			/* each option read as the kernel reads that one */
+			r.flags = (r.flags & ~OG_RF_READ) | read_flags(m.opt);
 			slot = slot_of(enc, m.level, m.optname);
 			if (slot < 0) {
 				ret = slot;

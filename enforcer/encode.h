@@ -33,6 +33,9 @@ struct og_encoding {
 
 /* The setsockopt-point behaviour of one rule: 0, or -ENOENT if it has none. */
 int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out);
+/* How the kernel reads @o's value, as og_rule.flags bits (options.h, OG_KR_*) */
+#define OG_RF_READ	(OG_RF_BYTE_OK | OG_RF_U32 | OG_RF_U64 | OG_RF_LEN0)
+__u32 read_flags(const struct og_option *o);
 /* 0 or -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots). */
 int policy_encode(const struct og_policy *p, struct og_encoding *enc);
 void encoding_free(struct og_encoding *enc);

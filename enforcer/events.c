@@ -302,8 +302,12 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 			put(&o, "\"%d\"", e->optname);
 		put(&o, ",\"requested\":");
 		put_value(&o, 1, e, e->requested, e->req_str);
+		/* a denied call gave the kernel no value */
 		put(&o, ",\"effective\":");
-		put_value(&o, 1, e, e->effective, e->eff_str);
+		if (e->action == OG_ACT_DENY)
+			put(&o, "null");
+		else
+			put_value(&o, 1, e, e->effective, e->eff_str);
 		put(&o, ",\"errno\":%d", e->err);
 		if (e->flags & OG_EV_CLOSE)
 			put(&o, ",\"event\":\"close\",\"lifetime_ms\":%llu,\"retransmits\":%u,"
@@ -330,7 +334,10 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		put(&o, " requested=");
 		put_value(&o, 0, e, e->requested, e->req_str);
 		put(&o, " effective=");
-		put_value(&o, 0, e, e->effective, e->eff_str);
+		if (e->action == OG_ACT_DENY)
+			put(&o, "-");
+		else
+			put_value(&o, 0, e, e->effective, e->eff_str);
 		put(&o, " errno=%d", e->err);
 		if (e->flags & OG_EV_CLOSE)
 			put(&o, " event=close lifetime_ms=%llu retransmits=%u rtos=%u",

@@ -36,9 +36,14 @@
  * The forceable rows are exactly the options bpf_setsockopt takes (the
  * kernel's sol_socket_sockopt(), sol_tcp_sockopt() ... in net/core/filter.c); the
  * byte_ok rows are the IP options do_ip_setsockopt() also reads from a
- * single byte (its `optlen >= sizeof(char)` branch).
+ * single byte (its `optlen >= sizeof(char)` branch).  OPTK rows say how the
+ * kernel reads the value where a plain signed int is not it (OG_KR_*, read
+ * from sk_setsockopt(), do_ip_setsockopt(), do_ipv6_setsockopt(),
+ * do_tcp_setsockopt(), udp_lib_setsockopt()).
  */
-#define OPT(n, l, t, a, f, b, h)	{ #n, l, n, t, a, f, b, h }
+#define OPT(n, l, t, a, f, b, h)	{ #n, l, n, t, a, f, b, h, 0 }
+/* ... and k: how the kernel reads it (OG_KR_*), from the option's kernel handler */
+#define OPTK(n, l, t, a, f, b, k, h)	{ #n, l, n, t, a, f, b, h, k }
 
 const struct og_option og_options[] = {
 	/* SOL_SOCKET */
@@ -50,21 +55,21 @@ const struct og_option og_options[] = {
 	    "send only to directly connected hosts, bypassing routing"),
 	OPT(SO_BROADCAST, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "allow sending to broadcast addresses"),
-	OPT(SO_SNDBUF, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false,
+	OPTK(SO_SNDBUF, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false, OG_KR_U32,
 	    "send buffer size in bytes (the kernel doubles it)"),
-	OPT(SO_RCVBUF, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false,
+	OPTK(SO_RCVBUF, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false, OG_KR_U32,
 	    "receive buffer size in bytes (the kernel doubles it)"),
 	OPT(SO_KEEPALIVE, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL | F, true, false,
 	    "send keepalive probes on idle connections"),
 	OPT(SO_OOBINLINE, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "deliver out-of-band data inline"),
-	OPT(SO_PRIORITY, SOL_SOCKET, OG_VT_INT, ACTS_NUM | F, true, false,
+	OPTK(SO_PRIORITY, SOL_SOCKET, OG_VT_INT, ACTS_NUM | F, true, false, OG_KR_U32,
 	    "packet priority (qdisc band); 7 and above need CAP_NET_ADMIN"),
 	OPT(SO_LINGER, SOL_SOCKET, OG_VT_OPAQUE, ACTS_ANY, false, false,
 	    "close() lingers for unsent data (struct linger)"),
 	OPT(SO_REUSEPORT, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL | F, true, false,
 	    "let several sockets bind the same port"),
-	OPT(SO_RCVLOWAT, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false,
+	OPTK(SO_RCVLOWAT, SOL_SOCKET, OG_VT_SIZE, ACTS_NUM | F, true, false, OG_KR_U32,
 	    "bytes that must be queued before a read wakes up"),
 	OPT(SO_RCVTIMEO_OLD, SOL_SOCKET, OG_VT_OPAQUE, ACTS_ANY, false, false,
 	    "receive timeout (struct timeval, native layout; SO_RCVTIMEO)"),
@@ -80,15 +85,15 @@ const struct og_option og_options[] = {
 	    "fwmark for routing and netfilter (CAP_NET_ADMIN or CAP_NET_RAW)"),
 	OPT(SO_PEEK_OFF, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false,
 	    "offset for MSG_PEEK reads; -1 disables"),
-	OPT(SO_BUSY_POLL, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(SO_BUSY_POLL, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false, OG_KR_NONNEG,
 	    "busy-poll time in microseconds for blocking reads"),
-	OPT(SO_MAX_PACING_RATE, SOL_SOCKET, OG_VT_UINT, ACTS_NUM | F, true, false,
+	OPTK(SO_MAX_PACING_RATE, SOL_SOCKET, OG_VT_UINT, ACTS_NUM | F, true, false, OG_KR_U64,
 	    "pacing rate cap in bytes per second (32 or 64 bit)"),
 	OPT(SO_INCOMING_CPU, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false,
 	    "CPU whose receive queue feeds this socket"),
 	OPT(SO_ZEROCOPY, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "allow MSG_ZEROCOPY sends"),
-	OPT(SO_BINDTOIFINDEX, SOL_SOCKET, OG_VT_INT, ACTS_NUM | F, true, false,
+	OPTK(SO_BINDTOIFINDEX, SOL_SOCKET, OG_VT_INT, ACTS_NUM | F, true, false, OG_KR_NONNEG,
 	    "bind the socket to a network interface by index"),
 	OPT(SO_RCVTIMEO_NEW, SOL_SOCKET, OG_VT_OPAQUE, ACTS_ANY, false, false,
 	    "receive timeout (64-bit struct timeval)"),
@@ -96,25 +101,26 @@ const struct og_option og_options[] = {
 	    "send timeout (64-bit struct timeval)"),
 	OPT(SO_PREFER_BUSY_POLL, SOL_SOCKET, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "prefer busy polling over softirq processing"),
-	OPT(SO_BUSY_POLL_BUDGET, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(SO_BUSY_POLL_BUDGET, SOL_SOCKET, OG_VT_INT, ACTS_NUM, false, false, OG_KR_NONNEG,
 	    "packets per busy-poll round (CAP_NET_ADMIN to raise)"),
 	OPT(SO_TXREHASH, SOL_SOCKET, OG_VT_INT, ACTS_NUM | F, true, false,
 	    "rehash the flow label on retransmit timeouts: -1 default, 0, 1"),
 
 	/* IPPROTO_IP */
-	OPT(IP_TOS, IPPROTO_IP, OG_VT_DSCP, ACTS_VAL | F, true, true,
+	OPTK(IP_TOS, IPPROTO_IP, OG_VT_DSCP, ACTS_VAL | F, true, true, OG_KR_LEN0,
 	    "TOS byte of IPv4 packets: DSCP and ECN"),
 	OPT(IP_TTL, IPPROTO_IP, OG_VT_INT, ACTS_NUM, false, true,
 	    "TTL of unicast IPv4 packets; -1 = system default"),
-	OPT(IP_MTU_DISCOVER, IPPROTO_IP, OG_VT_INT, ACTS_NUM, false, true,
+	OPTK(IP_MTU_DISCOVER, IPPROTO_IP, OG_VT_INT, ACTS_NUM, false, true,
+	    OG_KR_LEN0 | OG_KR_NONNEG,
 	    "path MTU discovery mode (IP_PMTUDISC_*)"),
-	OPT(IP_RECVERR, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true,
+	OPTK(IP_RECVERR, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true, OG_KR_LEN0,
 	    "queue extended errors for MSG_ERRQUEUE"),
 	OPT(IP_FREEBIND, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true,
 	    "bind to addresses that are not (yet) local"),
 	OPT(IP_TRANSPARENT, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true,
 	    "transparent proxying: bind to foreign addresses (CAP_NET_ADMIN)"),
-	OPT(IP_BIND_ADDRESS_NO_PORT, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true,
+	OPTK(IP_BIND_ADDRESS_NO_PORT, IPPROTO_IP, OG_VT_BOOL, ACTS_VAL, false, true, OG_KR_LEN0,
 	    "defer port allocation of bind() to connect()"),
 	OPT(IP_MULTICAST_TTL, IPPROTO_IP, OG_VT_INT, ACTS_NUM, false, true,
 	    "TTL of outgoing multicast packets"),
@@ -148,13 +154,13 @@ const struct og_option og_options[] = {
 	    "congestion control algorithm by name"),
 	OPT(TCP_THIN_LINEAR_TIMEOUTS, IPPROTO_TCP, OG_VT_BOOL, ACTS_VAL | F, true, false,
 	    "linear timeouts for thin streams"),
-	OPT(TCP_USER_TIMEOUT, IPPROTO_TCP, OG_VT_INT, ACTS_NUM | F, true, false,
+	OPTK(TCP_USER_TIMEOUT, IPPROTO_TCP, OG_VT_INT, ACTS_NUM | F, true, false, OG_KR_NONNEG,
 	    "milliseconds unacknowledged data may stay before the connection drops"),
-	OPT(TCP_FASTOPEN, IPPROTO_TCP, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(TCP_FASTOPEN, IPPROTO_TCP, OG_VT_INT, ACTS_NUM, false, false, OG_KR_NONNEG,
 	    "TCP Fast Open queue length of a listener"),
-	OPT(TCP_NOTSENT_LOWAT, IPPROTO_TCP, OG_VT_SIZE, ACTS_NUM | F, true, false,
+	OPTK(TCP_NOTSENT_LOWAT, IPPROTO_TCP, OG_VT_SIZE, ACTS_NUM | F, true, false, OG_KR_U32,
 	    "unsent bytes above which the socket is not writable"),
-	OPT(TCP_SAVE_SYN, IPPROTO_TCP, OG_VT_INT, ACTS_NUM | F, true, false,
+	OPTK(TCP_SAVE_SYN, IPPROTO_TCP, OG_VT_INT, ACTS_NUM | F, true, false, OG_KR_NONNEG,
 	    "keep the SYN headers for TCP_SAVED_SYN: 0, 1, 2"),
 	OPT(TCP_FASTOPEN_CONNECT, IPPROTO_TCP, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "send data in the SYN of connect()"),
@@ -162,7 +168,7 @@ const struct og_option og_options[] = {
 	    "upper layer protocol by name (tls, espintcp, mptcp)"),
 	OPT(TCP_INQ, IPPROTO_TCP, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "report queued bytes in a control message"),
-	OPT(TCP_TX_DELAY, IPPROTO_TCP, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(TCP_TX_DELAY, IPPROTO_TCP, OG_VT_INT, ACTS_NUM, false, false, OG_KR_U32,
 	    "delay every sent packet by microseconds (CAP_NET_ADMIN)"),
 	OPT(TCP_BPF_IW, IPPROTO_TCP, OG_VT_INT, ACTS_NUM | F, true, false,
 	    "initial congestion window (bpf_setsockopt only)"),
@@ -178,13 +184,13 @@ const struct og_option og_options[] = {
 	    "hop limit of unicast IPv6 packets; -1 = route default"),
 	OPT(IPV6_MULTICAST_HOPS, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false,
 	    "hop limit of outgoing IPv6 multicast packets; -1 = 1"),
-	OPT(IPV6_MTU_DISCOVER, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(IPV6_MTU_DISCOVER, IPPROTO_IPV6, OG_VT_INT, ACTS_NUM, false, false, OG_KR_NONNEG,
 	    "path MTU discovery mode (IPV6_PMTUDISC_*)"),
 	OPT(IPV6_V6ONLY, IPPROTO_IPV6, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "restrict an AF_INET6 socket to IPv6"),
 	OPT(IPV6_TCLASS, IPPROTO_IPV6, OG_VT_DSCP, ACTS_VAL | F, true, false,
 	    "traffic class of IPv6 packets: DSCP and ECN"),
-	OPT(IPV6_AUTOFLOWLABEL, IPPROTO_IPV6, OG_VT_BOOL, ACTS_VAL | F, true, false,
+	OPTK(IPV6_AUTOFLOWLABEL, IPPROTO_IPV6, OG_VT_BOOL, ACTS_VAL | F, true, false, OG_KR_LEN0,
 	    "generate flow labels automatically"),
 	OPT(IPV6_TRANSPARENT, IPPROTO_IPV6, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "transparent proxying: bind to foreign addresses (CAP_NET_ADMIN)"),
@@ -194,7 +200,7 @@ const struct og_option og_options[] = {
 	/* IPPROTO_UDP */
 	OPT(UDP_CORK, IPPROTO_UDP, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "collect writes into one datagram until uncorked"),
-	OPT(UDP_SEGMENT, IPPROTO_UDP, OG_VT_INT, ACTS_NUM, false, false,
+	OPTK(UDP_SEGMENT, IPPROTO_UDP, OG_VT_INT, ACTS_NUM, false, false, OG_KR_NONNEG,
 	    "GSO segment size of sent datagrams"),
 	OPT(UDP_GRO, IPPROTO_UDP, OG_VT_BOOL, ACTS_VAL, false, false,
 	    "receive coalesced datagrams (GRO)"),
@@ -259,6 +265,13 @@ const struct og_sibling og_siblings[] = {
 };
 
 const size_t og_siblings_count = sizeof(og_siblings) / sizeof(og_siblings[0]);
+
+
+bool option_nonneg(const struct og_option *o)
+{
+	return o->vtype == OG_VT_SIZE || o->vtype == OG_VT_UINT ||
+	       (o->kread & (OG_KR_U32 | OG_KR_NONNEG));
+}
 
 /* Names libc spells without the _OLD suffix on 64-bit time_t machines. */
 static const struct {

@@ -26,7 +26,26 @@ struct og_option {
 	bool forceable;		/* bpf_setsockopt takes it (options.c) */
 	bool byte_ok;		/* the kernel also takes a 1-byte value */
 	const char *help;	/* one line for `optguard options` */
+	unsigned int kread;	/* OG_KR_*: how the kernel reads the value, beyond vtype */
 };
+
+/*
+ * og_option.kread.  Without a bit an int option is a signed 32-bit int that
+ * the kernel reads from 4 bytes (1 with byte_ok), as its handler does.
+ *   U32     the kernel takes the int as unsigned (SO_RCVBUF: min_t(u32, ...);
+ *           a u32 field): a negative value is huge, not small
+ *   U64     64 bits when optlen >= 8 (SO_MAX_PACING_RATE)
+ *   LEN0    a shorter value (optlen 0 for IP_TOS) is the value 0
+ *   NONNEG  the kernel refuses a negative value
+ * U32 and NONNEG options, and every SIZE, take no negative value in a policy.
+ */
+#define OG_KR_U32	(1u << 0)
+#define OG_KR_U64	(1u << 1)
+#define OG_KR_LEN0	(1u << 2)
+#define OG_KR_NONNEG	(1u << 3)
+
+/* A policy value for @o must not be negative. */
+bool option_nonneg(const struct og_option *o);
 
 /* The whole table and its length. */
 extern const struct og_option og_options[];

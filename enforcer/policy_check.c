@@ -517,11 +517,19 @@ static int rule_value(struct parser *ps, const struct og_rule_def *r, int line, 
 
 		/* only SO_MAX_PACING_RATE is read as 64 bits; other uints are a __u32 */
 		if (r->vtype == OG_VT_UINT && (__u64)v->num > UINT32_MAX &&
-		    !(o.level == SOL_SOCKET && o.optname == SO_MAX_PACING_RATE)) {
+		    !(o.opt && (o.opt->kread & OG_KR_U64))) {
 			perr(ps, line, "value '%s' for %s does not fit 32 bits", s, label);
 			return -1;
 		}
-		/* the kernel refuses shorter names (KERNEL.md) */
+		/* a size, or an int the kernel takes as unsigned or refuses below 0 */
+		if (o.opt && option_nonneg(o.opt) && r->vtype != OG_VT_UINT && v->num < 0) {
+			perr(ps, line, "value '%s' for %s is negative: %s", s, label,
+			     o.opt->kread & OG_KR_U32 ? "the kernel reads it as an unsigned number" :
+			     o.opt->kread & OG_KR_NONNEG ? "the kernel refuses negative values" :
+			     "a size is never negative");
+			return -1;
+		}
+		/* bpf_setsockopt(TCP_CONGESTION) refuses a name shorter than 2 bytes */
 		if (o.opt && o.level == IPPROTO_TCP && o.optname == TCP_CONGESTION &&
 		    strlen(v->str) < 2) {
 			perr(ps, line, "congestion control name '%s' is too short (at least 2 "
@@ -691,6 +699,13 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			perr(ps, s->line, "force needs a value");
 		else if (!rule_value(ps, r, k[RK_VALUE]->line, k[RK_VALUE]->val, &r->value))
 			r->has_value = true;
+		/* bpf_setsockopt takes SO_MAX_PACING_RATE as an int only */
+		if (r->has_value && r->opt && (r->opt->kread & OG_KR_U64) &&
+		    (__u64)r->value.num > UINT32_MAX) {
+			perr(ps, k[RK_VALUE]->line, "force value '%s' for %s does not fit 32 bits "
+			     "(bpf_setsockopt takes an int)", k[RK_VALUE]->val, r->opt->name);
+			r->has_value = false;
+		}
 		if (k[RK_AT])
 			rule_at(ps, r, k[RK_AT]);
 		if (k[RK_ON_CHANGE] && (v = parse_enum(ps, k[RK_ON_CHANGE], on_changes)) >= 0)

@@ -8,6 +8,7 @@
  *  - with room enough, the return is the length and a JSON line is one valid
  *    JSON object (a strict RFC 8259 validator below, UTF-8 included);
  *  - a text line is printable ASCII only (no newline can split a log line);
+ *  - a deny claims no effective value (null, or - in text);
  *  - with too little room, -ENOSPC and a prefix of the full line.
  */
 #include <errno.h>
@@ -220,6 +221,10 @@ static void one(enum og_log_kind kind, const struct og_event *e, const struct og
 		check_json(big);
 	else
 		check_text(big);
+	/* a denied call gave the kernel nothing: no effective value is claimed */
+	if (e->action == OG_ACT_DENY &&
+	    !strstr(big, kind == OG_LOG_JSON ? ",\"effective\":null," : " effective=- "))
+		die("a deny with an effective value", big);
 
 	/* the same line cut short: NUL terminated inside, a prefix, -ENOSPC */
 	buf = malloc(small ? small : 1);

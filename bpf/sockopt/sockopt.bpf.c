@@ -11,7 +11,10 @@
  */
 #include "../common.bpf.h"
 
-/* Leave the call to the kernel as the application made it. */
+/*
+ * Leave the call to the kernel as the application made it, for a call whose
+ * value the program never looked at.
+ */
 static __always_inline int pass(struct bpf_sockopt *ctx, int optlen)
 {
 	/* the program saw only the first page: let the kernel use the user's buffer */
@@ -20,7 +23,31 @@ static __always_inline int pass(struct bpf_sockopt *ctx, int optlen)
 	return 1;	/* go on */
 }
 
-/* Read the value as the kernel will: returns its width in bytes, 0 if unreadable. */
+/*
+ * Let the call go on with the value the program read, decided on and logged.
+ * Up to a page the kernel uses the program's copy anyway.  Above, optlen = 0
+ * would make the kernel read the user's buffer again, where a second thread
+ * may have put another value since: hand it the checked copy instead, as
+ * wide as the kernel reads it (a string: OG_STR_MAX, of which the kernel
+ * reads the same 15 bytes up to a NUL as read_val did).
+ */
+static __always_inline int keep(struct bpf_sockopt *ctx, int optlen, __u8 vtype, int width)
+{
+	if (optlen <= page_size)
+		return 1;	/* go on with the copy the program read */
+	if (vtype == OG_VT_OPAQUE)
+		ctx->optlen = 0;	/* never read: nothing was decided on it */
+	else if (vtype == OG_VT_STR)
+		ctx->optlen = OG_STR_MAX;
+	else
+		ctx->optlen = width;	/* > 0: a page holds any int */
+	return 1;	/* go on with the checked copy */
+}
+
+/*
+ * Read the value as the kernel will (width and sign per og_rule.flags):
+ * returns the width the kernel reads, 0 if it reads nothing it would accept.
+ */
 static __always_inline int read_val(struct bpf_sockopt *ctx, __u8 vtype, __u8 flags, int optlen,
 				    struct og_val *v)
 {
@@ -40,26 +67,35 @@ static __always_inline int read_val(struct bpf_sockopt *ctx, __u8 vtype, __u8 fl
 		}
 		return i > 0 ? OG_STR_MAX : 0;
 	}
-	if (vtype == OG_VT_UINT && optlen >= 8 && p + 8 <= end) {	/* bounds check */
+	/* only SO_MAX_PACING_RATE reads 64 bits (on a 64-bit kernel) */
+	if ((flags & OG_RF_U64) && optlen >= 8 && p + 8 <= end) {	/* bounds check */
 		v->num = *(__u64 *)p;
 		return 8;
 	}
 	if (optlen >= 4 && p + 4 <= end) {	/* bounds check */
-		if (vtype == OG_VT_UINT)
-			v->num = *(__u32 *)p;
-		else
-			v->num = (__s64) *(__s32 *)p;
+		v->num = og_from_u32(vtype, flags, *(__u32 *)p);
 		return 4;
 	}
+	/* do_ip_setsockopt()'s `optlen >= sizeof(char)` branch: an unsigned char */
 	if (optlen >= 1 && (flags & OG_RF_BYTE_OK) && p + 1 <= end) {	/* bounds check */
 		v->num = *p;
 		return 1;
 	}
+	if (flags & OG_RF_LEN0) {
+		/* the kernel sets 0 from a value shorter than it reads */
+		v->num = 0;
+		return (flags & OG_RF_BYTE_OK) ? 1 : 4;
+	}
 	return 0;
 }
 
-/* Give the kernel @v instead of the application's value; 0 or -1 if it does not fit. */
-static __always_inline int write_val(struct bpf_sockopt *ctx, __u8 vtype, int width,
+/*
+ * Give the kernel @v instead of the application's value; 0 or -1 if it does
+ * not fit.  An int is handed over as 4 bytes whatever the application passed
+ * (every int option takes 4; a 1-byte IP option would truncate a clamp bound
+ * above 255), SO_MAX_PACING_RATE as 8 (its bound may not fit 32 bits).
+ */
+static __always_inline int write_val(struct bpf_sockopt *ctx, __u8 vtype, __u8 flags,
 				     const struct og_val *v)
 {
 	__u8 *p = ctx->optval, *end = ctx->optval_end;
@@ -76,23 +112,18 @@ static __always_inline int write_val(struct bpf_sockopt *ctx, __u8 vtype, int wi
 		ctx->optlen = n;
 		return 0;
 	}
-	if (width == 8) {
+	if (flags & OG_RF_U64) {
 		if (p + 8 > end)	/* bounds check */
 			return -1;
 		*(__u64 *)p = v->num;
-	} else if (width == 1) {
-		if (p + 1 > end)	/* bounds check */
-			return -1;
-		*p = v->num;
-	} else {
-		/* an int, also when the application's value could not be read */
-		if (p + 4 > end)	/* bounds check */
-			return -1;
-		*(__u32 *)p = v->num;
-		width = 4;
+		ctx->optlen = 8;
+		return 0;
 	}
+	if (p + 4 > end)	/* bounds check */
+		return -1;
+	*(__u32 *)p = v->num;
 	/* also for optlen > PAGE_SIZE: the kernel then takes our buffer */
-	ctx->optlen = width;
+	ctx->optlen = 4;
 	return 0;
 }
 
@@ -143,18 +174,19 @@ int og_setsockopt(struct bpf_sockopt *ctx)
 	verdict = og_decide(r, &req, width > 0, &eff, &err);
 	call_init(&call, ctx, level, optname);
 	account(&call, gen, cfg, r->id, verdict, err, r->vtype, width > 0, &req, &eff);
+	/* from here on the event says which value was decided: the kernel must get that one */
 	if (cfg->mode == OG_MODE_AUDIT)
-		return pass(ctx, optlen);	/* go on: audit changes nothing */
+		return keep(ctx, optlen, r->vtype, width);	/* go on: audit changes nothing */
 	switch (verdict) {
 	case OG_ACT_DENY:
 		return deny(err);
 	case OG_ACT_REWRITE:
 	case OG_ACT_CLAMP:
-		if (write_val(ctx, r->vtype, width, &eff))
+		if (write_val(ctx, r->vtype, r->flags, &eff))
 			return deny(EPERM);	/* deny: fail closed if the value cannot be set */
 		return 1;	/* go on with our value */
 	}
-	return pass(ctx, optlen);
+	return keep(ctx, optlen, r->vtype, width);	/* go on with the checked copy */
 
 no_rule:
 	if (cfg->default_action != OG_ACT_DENY)

@@ -6,8 +6,11 @@
 
 OPTION is a name of Python's socket module (SO_MARK, IP_TOS, TCP_CONGESTION,
 ...) or LEVEL:OPTNAME in numbers.  VALUE is an int, "str:TEXT" for string
-options, or "big:INT:N" for an int followed by zeros up to N bytes (optlen
-N).  For each pair prints one line: "set=0 get=V" or "set=-1 errno=NAME".
+options, "big:INT:N" for an int followed by zeros up to N bytes (optlen
+N), or "raw:HEX" for exactly those bytes (optlen = their number, 0 for
+"raw:"); a raw value is read back with up to 8 bytes, as the kernel returns
+it (1: unsigned char, 4: int, 8: unsigned 64 bits).  For each pair prints
+one line: "set=0 get=V" or "set=-1 errno=NAME".
 """
 import argparse
 import errno
@@ -52,6 +55,8 @@ def main():
             if val.startswith("str:"):
                 s.setsockopt(level, opt, val[4:].encode())
                 is_str = True
+            elif val.startswith("raw:"):
+                s.setsockopt(level, opt, bytes.fromhex(val[4:]))
             elif val.startswith("big:"):
                 _, v, n = val.split(":")
                 s.setsockopt(level, opt, struct.pack("i", int(v, 0)).ljust(int(n), b"\0"))
@@ -63,6 +68,9 @@ def main():
         try:
             if is_str:
                 got = s.getsockopt(level, opt, 16).split(b"\0")[0].decode()
+            elif val.startswith("raw:"):
+                b = s.getsockopt(level, opt, 8)
+                got = struct.unpack({1: "B", 4: "i", 8: "Q"}[len(b)], b)[0]
             else:
                 got = s.getsockopt(level, opt)
         except OSError as e:

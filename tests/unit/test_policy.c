@@ -1166,7 +1166,7 @@ static void test_good_files(void)
 			"action = clamp\n"
 			"max = 0x100000000\n"
 			"[rule:w]\n"
-			"option = SO_PRIORITY\n"
+			"option = TCP_LINGER2\n"	/* -1: the system's FIN timeout */
 			"action = rewrite\n"
 			"value = 0\n"
 			"except = 1, 2, -1\n", 1);
