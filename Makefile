@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
-TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/bench/hammer
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/attack $(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
@@ -147,6 +147,11 @@ $(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
 $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests deps-test
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
+
+# what a capability-less root tries against optguard (tests/32-self-protect.t)
+$(OUTPUT)/tests/attack: tests/clients/attack.c | $(OUTPUT)/tests deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(WARN) $< -o $@
 
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
 $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps

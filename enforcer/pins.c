@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <stdbool.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -86,6 +87,24 @@ int pins_open_old(const char *pin_dir, struct og_old_pins *old)
 	return 0;
 }
 
+/*
+ * A pin is opened (BPF_OBJ_GET) through the file's permission bits, and
+ * BPF_LINK_DETACH on the fd checks nothing more: a uid 0 process without
+ * capabilities owns a root-owned pin, so it could chmod and then open it.
+ * Pins and their directories are therefore owned by OG_PIN_OWNER, a uid no
+ * process has, with no permission bits but search on the directories: only
+ * CAP_DAC_OVERRIDE (and CAP_CHOWN/CAP_FOWNER to change that) gets in.  The
+ * daemon, with no capability left after start, can still stat its pins.
+ */
+static int protect(const char *path, mode_t mode)
+{
+	if (chmod(path, mode) || chown(path, OG_PIN_OWNER, OG_PIN_OWNER)) {
+		log_warn("cannot protect %s", path);
+		return -errno;
+	}
+	return 0;
+}
+
 static int pin_one(struct bpf_link *l, const char *dir, const char *name)
 {
 	char path[1024];
@@ -97,7 +116,7 @@ static int pin_one(struct bpf_link *l, const char *dir, const char *name)
 		log_warn("cannot pin %s", path);
 		return -errno;
 	}
-	return 0;
+	return protect(path, 0);
 }
 
 int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
@@ -133,7 +152,61 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 		log_warn("cannot pin %s", path);
 		return ret;
 	}
+	if ((ret = protect(path, 0)) || (ret = protect(dir, 0111)) || (ret = protect(pin_dir, 0111)))
+		return ret;
 	return 0;
+}
+
+/* A link of ours still attached where we attached it (not detached by someone)? */
+static bool link_attached(struct bpf_link *l)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return false;
+	switch (info.type) {
+	case BPF_LINK_TYPE_CGROUP:
+		return info.cgroup.cgroup_id != 0;
+	case BPF_LINK_TYPE_TRACING:
+		return info.tracing.attach_type != 0 || info.prog_id != 0;
+	default:
+		return info.prog_id != 0;
+	}
+}
+
+int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
+{
+	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
+						   "sockops", "post-create" };
+	struct bpf_link *links[7] = { b->link, b->lsm_link };
+	const char *names[7] = { "setsockopt", "lsm" };
+	char path[1024];
+	struct stat st;
+	size_t i, n = 2;
+	int bad = 0;
+
+	for (i = 0; i < 5; i++) {
+		links[n] = b->force_links[i];
+		names[n++] = force_names[i];
+	}
+	why[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t at = strlen(why);
+
+		if (!links[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/link-%s", dir, names[i]);
+		if (!link_attached(links[i])) {
+			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", names[i]);
+			bad++;
+		} else if (stat(path, &st)) {
+			snprintf(why + at, len - at, "%s%s unpinned (%s)", at ? ", " : "", names[i],
+				 strerror(errno));
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /* Unlink every entry of @dir and remove it: 0 or -errno; *n += links removed. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -428,7 +429,8 @@ int cmd_run(int argc, char **argv)
 	sigset_t sigs, waitmask;
 	size_t reserve = 0;
 	struct sigaction sa;
-	int c, idle = 0, ret = 1;
+	int c, idle = 0, ret = 1, lost = 0;
+	char why[512];
 
 	if (!d)
 		fatal("run");
@@ -461,6 +463,14 @@ int cmd_run(int argc, char **argv)
 		free(d);
 		return 1;
 	}
+	/*
+	 * Not dumpable, from the start: ptrace, pidfd_getfd() and /proc/PID/fd
+	 * then need CAP_SYS_PTRACE, so a uid 0 process without capabilities
+	 * cannot take the map and link fds the daemon holds (dropping capabilities
+	 * later does not change dumpability by itself).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		log_warn("run: cannot make the daemon non-dumpable");
 	if (!d->policy_path)
 		d->policy_path = policy_default_path();
 	d->st.lock_fd = -1;
@@ -642,6 +652,9 @@ out:
 		sink_flush(&d->sink);
 		ring_buffer__free(d->rb);
 	}
+	/* what stays after us is verified, never assumed: root may have removed the pins */
+	if (d->pinned)
+		lost = pins_verify(&d->bpf, d->pin_sub, why, sizeof(why));
 	if (d->bpf.skel) {
 		if (d->bpf.link) {
 			report_losses(d, true);
@@ -653,9 +666,12 @@ out:
 	sink_close(&d->sink);
 	/* a start that failed leaves what was pinned before in force */
 	pins_keep_old(&d->old);
-	if (d->pinned)
+	if (d->pinned && !lost)
 		log_info("stopped: the policy stays enforced (pinned under %s); 'optguard unload' "
 			 "removes it", d->pin_sub);
+	else if (d->pinned)
+		log_warnx("stopped: the policy is NOT enforced any more: %s (someone removed or "
+			  "detached what was pinned under %s); run optguard again", why, d->pin_sub);
 	state_release(&d->st);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);
