@@ -34,6 +34,7 @@ struct og_bpf {
 	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
+	int idle_timeout_ms;	/* the longest idle wait (0: none, wait for an event) */
 };
 
 struct og_bpf_limits {
@@ -75,6 +76,13 @@ int og_bpf_mirror(struct og_bpf *b);
  * directory @path, with links: 0 or -errno.
  */
 int og_bpf_attach(struct og_bpf *b, const char *path);
+/*
+ * Compare what the active generation of the rule and force maps holds with
+ * what this daemon installed: 0 when they agree; else how many maps differ,
+ * with what differs in @why, and both generations marked unknown so that the
+ * next og_bpf_install() rewrites them whole (which restores them).
+ */
+int og_bpf_verify(struct og_bpf *b, char *why, size_t len);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
 int og_bpf_events_fd(struct og_bpf *b);

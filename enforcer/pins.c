@@ -175,6 +175,56 @@ static bool link_attached(struct bpf_link *l)
 	}
 }
 
+int pins_check_dir(const char *dir, char *why, size_t len)
+{
+	char path[1024];
+	struct dirent *e;
+	bool has_sockopt = false;
+	int bad = 0;
+	DIR *d;
+
+	why[0] = '\0';
+	d = opendir(dir);
+	if (!d) {
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		return 1;
+	}
+	while ((e = readdir(d))) {
+		size_t at = strlen(why);
+		int fd;
+
+		if (strncmp(e->d_name, "link-", 5))
+			continue;
+		if (!strcmp(e->d_name, "link-setsockopt"))
+			has_sockopt = true;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			snprintf(why + at, len - at, "%s%s: %s", at ? ", " : "", e->d_name + 5,
+				 strerror(errno));
+			bad++;
+			continue;
+		}
+		struct bpf_link *l = bpf_link__open(path);
+
+		if (!l || !link_attached(l)) {
+			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", e->d_name + 5);
+			bad++;
+		}
+		if (l)
+			bpf_link__destroy(l);
+		close(fd);
+	}
+	closedir(d);
+	if (!has_sockopt) {
+		size_t at = strlen(why);
+
+		snprintf(why + at, len - at, "%ssetsockopt link not pinned", at ? ", " : "");
+		bad++;
+	}
+	return bad;
+}
+
 int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 {
 	static const char *const force_names[] = { "sock-create", "connect4", "connect6",

@@ -39,6 +39,11 @@ void pins_keep_old(struct og_old_pins *old);
  * (their names and what is wrong in @why): what a stop leaves enforced.
  */
 int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len);
+/*
+ * For `status`: every link pinned in @dir (pin_dir/dN) opened and checked to
+ * be attached, the setsockopt one present.  How many problems, named in @why.
+ */
+int pins_check_dir(const char *dir, char *why, size_t len);
 /* Remove every pin under @pin_dir, and the directory: the links detach.  Count in *n. */
 int pins_remove_all(const char *pin_dir, size_t *n);
 

@@ -43,6 +43,13 @@ struct cg_entry {
 	int ok;
 };
 
+/*
+ * How often the daemon checks what is attached and what the maps hold
+ * (verify()): a detached link or an emptied map is noticed within this, at
+ * the price of one wake-up per interval when idle (BENCH.md P7).
+ */
+#define OG_VERIFY_MS 10000
+
 struct daemon {
 	const char *policy_path;
 	int insecure;
@@ -58,6 +65,7 @@ struct daemon {
 	bool pinned;			/* enforcement outlives us from here on */
 	struct og_counters *seen;	/* losses already reported, per rule id */
 	long long loss_check;		/* CLOCK_MONOTONIC of the last check */
+	long long verify_check;		/* CLOCK_MONOTONIC of the last integrity check */
 	int cur_gen;			/* the generation in force */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
@@ -333,6 +341,61 @@ static void prefault_heap(size_t bytes)
 	free(p);
 }
 
+/*
+ * Integrity, verified against the kernel, never assumed: our links still
+ * attached and pinned, the rule and force maps holding exactly what this
+ * daemon installed.  Anything else (root detached a link, emptied a map) is
+ * reported on stderr, as an event and in the state file `status` reads; map
+ * contents are restored at once (the install rewrites what is not known),
+ * a detached link needs a restart (the daemon has no capability left to
+ * attach).  Returns how many problems were found.
+ */
+static int verify(struct daemon *d, bool restore)
+{
+	char links[512], maps[512], ts[40];
+	long long now = clock_ns(CLOCK_REALTIME);
+	time_t secs = now / 1000000000LL;
+	int bad_links, bad_maps;
+	struct tm tm;
+
+	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	bad_links = pins_verify(&d->bpf, d->pin_sub, links, sizeof(links));
+	bad_maps = og_bpf_verify(&d->bpf, maps, sizeof(maps));
+	if (!bad_links && !bad_maps) {
+		if (strcmp(d->st.integrity, "ok")) {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
+			write_state(d);
+		}
+		return 0;
+	}
+	snprintf(d->st.integrity, sizeof(d->st.integrity), "%s%s%s%s", bad_links ? links : "",
+		 bad_links && bad_maps ? "; " : "", bad_maps ? maps : "",
+		 bad_links ? " (links: restart optguard)" : "");
+	log_warnx("integrity: %s", d->st.integrity);
+	gmtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (d->sink.kind == OG_LOG_JSON)
+		snprintf(d->line, sizeof(d->line), "{\"ts\":\"%s\",\"event\":\"integrity\","
+			 "\"problem\":\"%s\",\"restored\":%s}\n", ts, d->st.integrity,
+			 bad_maps && restore && !bad_links ? "true" : "false");
+	else
+		snprintf(d->line, sizeof(d->line), "%s event=integrity problem=\"%s\"\n", ts,
+			 d->st.integrity);
+	sink_write(&d->sink, d->line);
+	sink_flush(&d->sink);
+	if (bad_maps && restore) {
+		if (install(d, d->pol) == 0 && og_bpf_verify(&d->bpf, maps, sizeof(maps)) == 0) {
+			log_info("integrity: the maps hold the policy in force again");
+			if (!bad_links)
+				snprintf(d->st.integrity, sizeof(d->st.integrity), "ok (restored at %s)",
+					 ts);
+		}
+		og_bpf_mirror(&d->bpf);
+	}
+	write_state(d);
+	return bad_links + bad_maps;
+}
+
 /* SIGHUP: a new policy replaces the old in one step, or the old stays. */
 static void reload(struct daemon *d)
 {
@@ -354,6 +417,8 @@ static void reload(struct daemon *d)
 		policy_free(p);
 		return;
 	}
+	/* what the maps hold is checked first: a reload must restore deleted keys */
+	verify(d, false);
 	if (check_force(d, p, &d->bpf) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
@@ -362,6 +427,7 @@ static void reload(struct daemon *d)
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
 	d->pol = p;
+	verify(d, true);
 	write_state(d);
 	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
 		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
@@ -586,6 +652,7 @@ int cmd_run(int argc, char **argv)
 	pins_drop_old(&d->old);
 	snprintf(d->st.pin_path, sizeof(d->st.pin_path), "%s/counters", d->pin_sub);
 	d->pinned = true;
+	snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
 	if (write_state(d))
 		goto out;
 	/* everything privileged is done: what follows needs no capability */
@@ -629,6 +696,8 @@ int cmd_run(int argc, char **argv)
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	d->bpf.idle_timeout_ms = OG_VERIFY_MS;
 	while (!got_quit) {
 		int n;
 
@@ -636,6 +705,8 @@ int cmd_run(int argc, char **argv)
 			got_hup = 0;
 			reload(d);
 		}
+		if (clock_ns(CLOCK_MONOTONIC) - d->verify_check >= OG_VERIFY_MS * 1000000LL)
+			verify(d, true);
 		n = og_bpf_events_pwait(&d->bpf, d->rb, &idle, &waitmask);
 		if (!got_hup)	/* a reload first: reading every counter can wait */
 			report_losses(d, false);

@@ -119,6 +119,7 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
 	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
 	put_kv(f, "counters", st->pin_path);
+	put_kv(f, "integrity", st->integrity[0] ? st->integrity : "ok");
 	put_kv(f, "rule", "(default)");
 	for (i = 0; i < p->nrules; i++)
 		put_kv(f, "rule", p->rules[i].name);

@@ -19,6 +19,7 @@ struct og_state {
 	char lock_path[512];
 	char state_path[512];
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
+	char integrity[1100];	/* "ok", or what the last check found wrong */
 };
 
 /*

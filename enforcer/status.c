@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "log.h"
 #include "prometheus.h"
+#include "pins.h"
 #include "state.h"
 #include "../bpf/optguard.h"
 
@@ -170,7 +171,7 @@ int cmd_status(int argc, char **argv)
 	struct kv_list l = {};
 	struct og_counters t = {};
 	struct og_prom_rule *rules;
-	int c, fd, alive, ret = 1;
+	int c, fd, alive, ret = 1, broken = 0;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -231,6 +232,27 @@ int cmd_status(int argc, char **argv)
 		printf("          cgroup-only: %s; 32-bit (compat) callers and sockets created "
 		       "outside the cgroup are not checked\n", get(&l, "lsm"));
 	printf("errno:    %s\n", get(&l, "errno"));
+	/* what the kernel holds, checked here and by the daemon: never what we assume */
+	{
+		char dir[600], why[1024], *slash;
+		const char *daemon_says = get(&l, "integrity");
+
+		snprintf(dir, sizeof(dir), "%s", pin);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		if (pins_check_dir(dir, why, sizeof(why))) {
+			printf("integrity: BROKEN: %s: the policy is not (fully) enforced\n", why);
+			broken = 1;
+		} else if (strcmp(daemon_says, "?") && strncmp(daemon_says, "ok", 2)) {
+			printf("integrity: BROKEN: %s\n", daemon_says);
+			broken = 1;
+		} else {
+			printf("integrity: %s (links attached%s)\n",
+			       strcmp(daemon_says, "?") ? daemon_says : "ok",
+			       alive ? "; maps checked by the daemon every 10 s and at reload" : "");
+		}
+	}
 
 	fd = bpf_obj_get(pin);
 	if (fd < 0) {
@@ -260,7 +282,7 @@ int cmd_status(int argc, char **argv)
 	       (unsigned long long)t.events, (unsigned long long)t.suppressed,
 	       (unsigned long long)t.dropped);
 	free(rules);
-	ret = 0;
+	ret = broken;
 out_fd:
 	if (fd >= 0)
 		close(fd);

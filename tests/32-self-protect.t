@@ -75,6 +75,43 @@ is "$(mark)" "set=-1 errno=EACCES" "deny still enforced after every capless atte
 st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
 ok $? "root: status works with the pins protected"
 
+# 4. integrity against full root (which can do anything, but status must not lie):
+#    emptied maps are noticed by the daemon and restored; a reload restores them at once
+like "$st" "integrity: ok" "status: integrity ok before"
+out=$("$ATTACK" getfd "$DAEMON_PID" maps)
+like "$out" "deleted=[1-9]" "root empties the rule maps through pidfd_getfd ($out)"
+is "$(mark)" "set=0 get=5" "(with the keys gone nothing is denied)"
+kill -HUP "$DAEMON_PID"
+wait_grep "$T/daemon.err" "reloaded" || diag "no reload line"
+is "$(mark)" "set=-1 errno=EACCES" "a reload restores the deleted keys"
+like "$(cat "$T/daemon.err")" "integrity: .*rule keys missing" "... and the daemon said what was missing"
+out=$("$ATTACK" getfd "$DAEMON_PID" maps)
+like "$out" "deleted=[1-9]" "root empties the maps again ($out)"
+t0=$(date +%s%N)
+for _ in $(seq 1 300); do
+	[ "$(mark)" = "set=-1 errno=EACCES" ] && break
+	sleep 0.1
+done
+t1=$(date +%s%N)
+is "$(mark)" "set=-1 errno=EACCES" "the daemon restores emptied maps by itself"
+diag "restored $(( (t1 - t0) / 1000000 )) ms after the keys were deleted (check every 10 s)"
+like "$(cat "$T/daemon.err")" "the maps hold the policy in force again" "... and says so"
+st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
+ok $? "status exits 0 after the restore"
+like "$st" "integrity: ok \(restored" "status says it was restored ($st)"
+# a detached link cannot be re-attached by a daemon without capabilities: status says so, exit 1
+out=$("$ATTACK" detach "$sub/$link")
+like "$out" "get=ok detach=ok" "root detaches the pinned setsockopt link ($out)"
+is "$(mark)" "set=0 get=5" "(nothing enforced)"
+st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
+is "$?" "1" "status exits 1 when a link is detached"
+like "$st" "integrity: BROKEN: setsockopt detached" "status names the detached link"
+for _ in $(seq 1 150); do
+	grep -q "integrity: setsockopt detached" "$T/daemon.err" && break
+	sleep 0.1
+done
+like "$(cat "$T/daemon.err")" "integrity: setsockopt detached" "the daemon notices the detached link by itself"
+
 # 3. root removes the pins, then the daemon stops: it must not claim the policy stays
 rm -rf "$OG_PIN"
 kill -TERM "$DAEMON_PID"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What a process short of full root tries against optguard (tests/32-self-protect.t):
- *   attack getfd PID     take every fd of PID with pidfd_getfd(); delete every key of each
- *                        BPF map and detach each BPF link among them
+ *   attack getfd PID [maps]  take every fd of PID with pidfd_getfd(); delete every key of
+ *                        each BPF hash map and detach each BPF link among them (maps: only
+ *                        delete keys)
  *   attack detach PATH   BPF_OBJ_GET a pinned link, then BPF_LINK_DETACH it
  *   attack open PATH     BPF_OBJ_GET a pinned object read-only
  * Prints one line, "key=value" words; exit 0 whatever the outcome (the test reads the line).
@@ -60,7 +61,7 @@ static int empty_map(int fd, __u32 key_size)
 	return n;
 }
 
-static int do_getfd(int pid)
+static int do_getfd(int pid, int only_maps)
 {
 	int pidfd = syscall(SYS_pidfd_open, pid, 0), first_err = 0, got = 0, maps = 0;
 	int deleted = 0, detached = 0, tfd;
@@ -92,7 +93,7 @@ static int do_getfd(int pid)
 		}
 		memset(&a, 0, sizeof(a));
 		a.link_detach.link_fd = fd;
-		if (sys_bpf(BPF_LINK_DETACH, &a) == 0)
+		if (!only_maps && sys_bpf(BPF_LINK_DETACH, &a) == 0)
 			detached++;
 		close(fd);
 	}
@@ -116,12 +117,14 @@ int main(int argc, char **argv)
 	union bpf_attr a;
 	int fd;
 
+	if (argc == 4 && !strcmp(argv[1], "getfd") && !strcmp(argv[3], "maps"))
+		return do_getfd(atoi(argv[2]), 1);
 	if (argc != 3) {
 		fprintf(stderr, "usage: attack getfd PID | detach PATH | open PATH\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getfd"))
-		return do_getfd(atoi(argv[2]));
+		return do_getfd(atoi(argv[2]), 0);
 	if (!strcmp(argv[1], "open")) {
 		fd = obj_get(argv[2], BPF_F_RDONLY);
 		printf("get=%s\n", err(fd < 0 ? errno : 0));
