@@ -189,7 +189,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I$(OUTPUT) \
 	-Ienforcer -DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
 FUZZ_LIB_SRCS := $(addprefix enforcer/,policy.c policy_check.c value.c options.c cgroup.c \
-	events.c log.c)
+	events.c log.c sha256.c)
 FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))

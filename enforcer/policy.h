@@ -68,6 +68,7 @@ struct og_rule_def {
 
 struct og_policy {
 	char *path;
+	char sha256[65];	/* of the bytes parsed (policy_load): what is in force */
 	enum og_mode mode;
 	enum og_action default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
 	int default_err;	/* positive errno for default = deny */
@@ -116,6 +117,8 @@ struct og_diag {
  * success.
  */
 int policy_load(const char *path, struct og_policy **out, struct og_diag *diag);
+/* The same from @fd, opened by the caller (who checked it), which it closes; @path names it. */
+int policy_load_fd(const char *path, int fd, struct og_policy **out, struct og_diag *diag);
 /* The same for a buffer; @name is the FILE of the messages. */
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct og_policy **out, struct og_diag *diag);

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -195,14 +196,24 @@ static int names_build(const struct og_policy *p, char ***out, size_t *n)
 	return 0;
 }
 
-/* A policy file root does not own, or others may write, is refused (SPEC.md, Privilege). */
-static int policy_file_safe(const char *path)
+/*
+ * A policy file root does not own, or others may write, is refused (SPEC.md,
+ * Privilege).  Checked on the open descriptor the policy is then read from:
+ * a path checked and then opened again could be swapped in between (a
+ * symlink flipped in a sticky directory); a symlink is followed, and what it
+ * points to is what must pass.
+ */
+static int policy_file_safe(const char *path, int fd)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		log_warn("%s", path);
 		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("%s: not a regular file: refusing it", path);
+		return -EPERM;
 	}
 	if (st.st_uid != 0) {
 		log_warnx("%s: owned by uid %u, not root: refusing it", path, st.st_uid);
@@ -220,10 +231,18 @@ static struct og_policy *load_policy(struct daemon *d)
 {
 	struct og_diag diag = {};
 	struct og_policy *p = NULL;
+	int fd = open(d->policy_path, O_RDONLY | O_CLOEXEC);
 
-	if (!d->insecure && policy_file_safe(d->policy_path))
+	if (fd < 0) {
+		log_warn("%s", d->policy_path);
 		return NULL;
-	if (policy_load(d->policy_path, &p, &diag))
+	}
+	if (!d->insecure && policy_file_safe(d->policy_path, fd)) {
+		close(fd);
+		return NULL;
+	}
+	/* read from the descriptor checked above, which it closes */
+	if (policy_load_fd(d->policy_path, fd, &p, &diag))
 		p = NULL;
 	diag_print(&diag);
 	diag_free(&diag);

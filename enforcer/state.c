@@ -97,7 +97,8 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	FILE *f;
 	int fd;
 
-	sha256_file(policy_path, hash);
+	if (p->sha256[0])
+		snprintf(hash, sizeof(hash), "%s", p->sha256);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st->state_path);
