@@ -168,6 +168,36 @@ const char *hook_name(int hook)
 		return "connect";
 	case OG_HOOK_SOCKOPS:
 		return "sockops";
+	case OG_HOOK_GUARD:
+		return "guard";
+	}
+	return "unknown";
+}
+
+/* the bpf() commands the guard refuses (bpf/guard/guard.bpf.c); -1: a writable map fd */
+static const char *guard_cmd_name(int cmd)
+{
+	switch (cmd) {
+	case -1:
+		return "writable map fd";
+	case 2:
+		return "BPF_MAP_UPDATE_ELEM";
+	case 3:
+		return "BPF_MAP_DELETE_ELEM";
+	case 21:
+		return "BPF_MAP_LOOKUP_AND_DELETE_ELEM";
+	case 22:
+		return "BPF_MAP_FREEZE";
+	case 25:
+		return "BPF_MAP_LOOKUP_AND_DELETE_BATCH";
+	case 26:
+		return "BPF_MAP_UPDATE_BATCH";
+	case 27:
+		return "BPF_MAP_DELETE_BATCH";
+	case 29:
+		return "BPF_LINK_UPDATE";
+	case 34:
+		return "BPF_LINK_DETACH";
 	}
 	return "unknown";
 }
@@ -282,6 +312,24 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		lname = lv;
 	}
 
+	if (e->hook == OG_HOOK_GUARD) {
+		/* not a socket option: a bpf() command on optguard's own link or map, refused */
+		const char *cmd = guard_cmd_name(e->level);
+
+		put(&o, json ? "{\"ts\":\"%s\",\"hook\":\"guard\",\"action\":\"deny\","
+			       "\"event\":\"guard\",\"cmd\":\"%s\",\"object_id\":%u,\"pid\":%u,"
+			       "\"tid\":%u,\"comm\":" :
+			       "%s hook=guard action=deny event=guard cmd=%s object_id=%u pid=%u "
+			       "tid=%u comm=", ts, cmd, (__u32)e->optname, e->pid, e->tid);
+		if (json)
+			put_json_str(&o, e->comm, sizeof(e->comm));
+		else
+			put_text_str(&o, e->comm, sizeof(e->comm));
+		put(&o, json ? ",\"uid\":%u,\"cgroup_id\":%llu,\"errno\":%d}" :
+			       " uid=%u cgroup_id=%llu errno=%d", e->uid, (unsigned long long)e->cgid,
+		    e->err);
+		return o.full ? -ENOSPC : (int)o.pos;
+	}
 	if (json) {
 		put(&o, "{\"ts\":\"%s\",\"hook\":\"%s\",\"action\":\"%s\",\"mode\":\"%s\",\"rule\":",
 		    ts, hook_name(e->hook), action_name(e->action),

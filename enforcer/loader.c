@@ -845,6 +845,7 @@ void og_bpf_close(struct og_bpf *b)
 			set_put(b->held[m][g]);
 	int i;
 
+	og_guard_close(b);
 	for (i = 0; i < 5; i++)
 		if (b->force_links[i])
 			bpf_link__destroy(b->force_links[i]);

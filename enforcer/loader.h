@@ -35,6 +35,11 @@ struct og_bpf {
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
 	int idle_timeout_ms;	/* the longest idle wait (0: none, wait for an event) */
+	/* lsm/bpf and lsm/bpf_map guarding the objects above (guard.c), NULL when off */
+	struct guard_bpf *guard;
+	struct bpf_link *guard_links[2];
+	bool guard_active;
+	char guard_reason[320];	/* why not */
 };
 
 struct og_bpf_limits {
@@ -83,6 +88,14 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
  * next og_bpf_install() rewrites them whole (which restores them).
  */
 int og_bpf_verify(struct og_bpf *b, char *why, size_t len);
+/*
+ * Where BPF LSM runs (b->lsm_active): load and attach the guard (bpf/guard/),
+ * which refuses to every process but this one the bpf() commands that
+ * detach optguard's links or write its maps.  Call after og_bpf_attach().
+ * 0, or -errno with b->guard_reason saying why (the rest works on).
+ */
+int og_guard_start(struct og_bpf *b);
+void og_guard_close(struct og_bpf *b);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
 int og_bpf_events_fd(struct og_bpf *b);

@@ -146,6 +146,9 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	for (i = 0; i < sizeof(force_names) / sizeof(force_names[0]); i++)
 		if ((ret = pin_one(b->force_links[i], dir, force_names[i])))
 			return ret;
+	if ((ret = pin_one(b->guard_links[0], dir, "guard-bpf")) ||
+	    (ret = pin_one(b->guard_links[1], dir, "guard-map")))
+		return ret;
 	snprintf(path, sizeof(path), "%s/counters", dir);
 	if (bpf_obj_pin(og_bpf_counters_fd(b), path)) {
 		ret = -errno;
@@ -229,11 +232,11 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 {
 	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
 						   "sockops", "post-create" };
-	struct bpf_link *links[7] = { b->link, b->lsm_link };
-	const char *names[7] = { "setsockopt", "lsm" };
+	struct bpf_link *links[9] = { b->link, b->lsm_link, b->guard_links[0], b->guard_links[1] };
+	const char *names[9] = { "setsockopt", "lsm", "guard-bpf", "guard-map" };
 	char path[1024];
 	struct stat st;
-	size_t i, n = 2;
+	size_t i, n = 4;
 	int bad = 0;
 
 	for (i = 0; i < 5; i++) {
@@ -265,7 +268,7 @@ static int remove_dir(const char *dir, size_t *n)
 	struct dirent *e;
 	char path[1024];
 	DIR *d = opendir(dir);
-	int ret = 0;
+	int ret = 0, lfd;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -273,7 +276,16 @@ static int remove_dir(const char *dir, size_t *n)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		/*
+		 * A link is released when its last reference goes: the pin's goes
+		 * in a deferred work item (seconds late under load), an fd's when it
+		 * is closed.  Holding one across the unlink makes the close below the
+		 * last: the link is detached when this returns, not some time later.
+		 */
+		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
 		if (unlink(path)) {
+			if (lfd >= 0)
+				close(lfd);
 			if (errno == EISDIR || errno == EPERM) {
 				ret = remove_dir(path, n) ?: ret;
 				continue;
@@ -282,6 +294,8 @@ static int remove_dir(const char *dir, size_t *n)
 			log_warn("cannot remove %s", path);
 			continue;
 		}
+		if (lfd >= 0)
+			close(lfd);
 		if (n && !strncmp(e->d_name, "link-", 5))
 			(*n)++;
 	}

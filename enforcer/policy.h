@@ -80,6 +80,7 @@ struct og_policy {
 	char *log_file;		/* "-" = stderr */
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
 	bool log_force;		/* log_force = all: also forced values that took, and closes */
+	bool guard_off;		/* guard = off: no lsm/bpf guard of optguard's own objects */
 	char *pin_dir;
 	struct og_scope *scopes;
 	size_t nscopes;

@@ -114,7 +114,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] : "(unknown)";
+	n.rule = e->rule_id < d->nnames[gen] ? d->names[gen][e->rule_id] :
+		 e->rule_id == OG_GUARD_RULE_ID ? "(guard)" : "(unknown)";
 	n.cgroup = cg_lookup(d, e->cgid);
 	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
 	if (event_format(d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT, e, &n, d->line,
@@ -660,6 +661,16 @@ int cmd_run(int argc, char **argv)
 		}
 		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
 			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
+	}
+	/* where BPF LSM runs, nobody but this daemon detaches or writes what it attached */
+	if (d->bpf.lsm_active && !d->pol->guard_off) {
+		if (og_guard_start(&d->bpf))
+			log_warnx("warning: %s: optguard's links and maps are not guarded against "
+				  "root", d->bpf.guard_reason);
+		else
+			log_info("guard: lsm/bpf refuses to any process but this daemon the bpf() "
+				 "commands that detach optguard's links or write its maps (guard = off "
+				 "turns it off)");
 	}
 	/* make before break: ours are attached and pinned before the old ones go */
 	if (pins_save(&d->bpf, d->pol->pin_dir, d->pin_sub, sizeof(d->pin_sub))) {

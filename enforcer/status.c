@@ -86,6 +86,14 @@ static void free_state(struct kv_list *l)
 	}
 }
 
+/* Read-only: where the guard runs, a writable fd of optguard's map is the daemon's alone */
+static int counters_open(const char *path)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+
+	return bpf_obj_get_opts(path, &o);
+}
+
 /* Is a daemon holding the lock of this instance? */
 static int daemon_alive(const char *state_path)
 {
@@ -137,7 +145,7 @@ static int status_prometheus(const char *path, const struct kv_list *l, int aliv
 	struct og_prom_rule *r;
 	int fd, ret;
 
-	fd = bpf_obj_get(get(l, "counters"));
+	fd = counters_open(get(l, "counters"));
 	if (fd < 0) {
 		log_warn("status: cannot open the pinned counters %s", get(l, "counters"));
 		return 1;
@@ -254,7 +262,7 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 
-	fd = bpf_obj_get(pin);
+	fd = counters_open(pin);
 	if (fd < 0) {
 		log_warn("status: cannot open the pinned counters %s", pin);
 		goto out;

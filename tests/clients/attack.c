@@ -6,6 +6,7 @@
  *                        delete keys)
  *   attack detach PATH   BPF_OBJ_GET a pinned link, then BPF_LINK_DETACH it
  *   attack open PATH     BPF_OBJ_GET a pinned object read-only
+ *   attack openrw PATH   BPF_OBJ_GET a pinned object read-write
  * Prints one line, "key=value" words; exit 0 whatever the outcome (the test reads the line).
  */
 #define _GNU_SOURCE
@@ -120,13 +121,13 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "getfd") && !strcmp(argv[3], "maps"))
 		return do_getfd(atoi(argv[2]), 1);
 	if (argc != 3) {
-		fprintf(stderr, "usage: attack getfd PID | detach PATH | open PATH\n");
+		fprintf(stderr, "usage: attack getfd PID [maps] | detach PATH | open PATH | openrw PATH\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "getfd"))
 		return do_getfd(atoi(argv[2]), 0);
-	if (!strcmp(argv[1], "open")) {
-		fd = obj_get(argv[2], BPF_F_RDONLY);
+	if (!strcmp(argv[1], "open") || !strcmp(argv[1], "openrw")) {
+		fd = obj_get(argv[2], strcmp(argv[1], "open") ? 0 : BPF_F_RDONLY);
 		printf("get=%s\n", err(fd < 0 ? errno : 0));
 		return 0;
 	}
