@@ -46,7 +46,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS := optguard empty probe floor
+BPF_PROGS := optguard guard empty probe floor
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
@@ -58,7 +58,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
-TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/bench/hammer
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/tests/attack \
+	$(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
@@ -153,6 +154,11 @@ $(OUTPUT)/tests/race: tests/clients/race.c | $(OUTPUT)/tests deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread $< -o $@
 
+# what a capability-less root tries against optguard (tests/36-self-protect.t)
+$(OUTPUT)/tests/attack: tests/clients/attack.c | $(OUTPUT)/tests deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(WARN) $< -o $@
+
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
 $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
@@ -190,7 +196,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I$(OUTPUT) \
 	-Ienforcer -DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
 FUZZ_LIB_SRCS := $(addprefix enforcer/,policy.c policy_check.c value.c options.c cgroup.c \
-	events.c log.c)
+	events.c log.c sha256.c)
 FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))

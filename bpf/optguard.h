@@ -100,7 +100,11 @@ enum og_hook {
 	OG_HOOK_POST_CREATE,
 	OG_HOOK_CONNECT,
 	OG_HOOK_SOCKOPS,
+	OG_HOOK_GUARD,		/* lsm/bpf, lsm/bpf_map: a change to optguard's own objects */
 };
+
+/* og_event.rule_id of a guard event (bpf/guard/): level = the bpf() command, optname = id */
+#define OG_GUARD_RULE_ID	0xffffffffu
 
 /* og_rule.flags */
 #define OG_RF_HAS_MIN	(1u << 0)	/* clamp: lo is set */

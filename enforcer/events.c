@@ -2,6 +2,7 @@
 /* Decision events: formatting and sinks (events.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,6 +168,36 @@ const char *hook_name(int hook)
 		return "connect";
 	case OG_HOOK_SOCKOPS:
 		return "sockops";
+	case OG_HOOK_GUARD:
+		return "guard";
+	}
+	return "unknown";
+}
+
+/* the bpf() commands the guard refuses (bpf/guard/guard.bpf.c); -1: a writable map fd */
+static const char *guard_cmd_name(int cmd)
+{
+	switch (cmd) {
+	case -1:
+		return "writable map fd";
+	case 2:
+		return "BPF_MAP_UPDATE_ELEM";
+	case 3:
+		return "BPF_MAP_DELETE_ELEM";
+	case 21:
+		return "BPF_MAP_LOOKUP_AND_DELETE_ELEM";
+	case 22:
+		return "BPF_MAP_FREEZE";
+	case 25:
+		return "BPF_MAP_LOOKUP_AND_DELETE_BATCH";
+	case 26:
+		return "BPF_MAP_UPDATE_BATCH";
+	case 27:
+		return "BPF_MAP_DELETE_BATCH";
+	case 29:
+		return "BPF_LINK_UPDATE";
+	case 34:
+		return "BPF_LINK_DETACH";
 	}
 	return "unknown";
 }
@@ -281,6 +312,24 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		lname = lv;
 	}
 
+	if (e->hook == OG_HOOK_GUARD) {
+		/* not a socket option: a bpf() command on optguard's own link or map, refused */
+		const char *cmd = guard_cmd_name(e->level);
+
+		put(&o, json ? "{\"ts\":\"%s\",\"hook\":\"guard\",\"action\":\"deny\","
+			       "\"event\":\"guard\",\"cmd\":\"%s\",\"object_id\":%u,\"pid\":%u,"
+			       "\"tid\":%u,\"comm\":" :
+			       "%s hook=guard action=deny event=guard cmd=%s object_id=%u pid=%u "
+			       "tid=%u comm=", ts, cmd, (__u32)e->optname, e->pid, e->tid);
+		if (json)
+			put_json_str(&o, e->comm, sizeof(e->comm));
+		else
+			put_text_str(&o, e->comm, sizeof(e->comm));
+		put(&o, json ? ",\"uid\":%u,\"cgroup_id\":%llu,\"errno\":%d}" :
+			       " uid=%u cgroup_id=%llu errno=%d", e->uid, (unsigned long long)e->cgid,
+		    e->err);
+		return o.full ? -ENOSPC : (int)o.pos;
+	}
 	if (json) {
 		put(&o, "{\"ts\":\"%s\",\"hook\":\"%s\",\"action\":\"%s\",\"mode\":\"%s\",\"rule\":",
 		    ts, hook_name(e->hook), action_name(e->action),
@@ -349,19 +398,80 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 
 #define SINK_BUF	(1 << 16)	/* a batch of lines; a line is at most 16 KiB */
 
+/*
+ * May the daemon go through @name, a symlink in directory @dirfd?  Only when
+ * root planted it: the link owned by root, in a directory owned by root that
+ * neither group nor others may write.  A link an unprivileged user could have
+ * made (in /tmp, in a directory of theirs) would point the daemon, as root,
+ * at a file of the user's choosing.
+ */
+static bool trusted_link(int dirfd, const char *name)
+{
+	struct stat l, d;
+
+	return fstatat(dirfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0 && l.st_uid == 0 &&
+	       fstat(dirfd, &d) == 0 && d.st_uid == 0 && !(d.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * Open the log file for appending, walking its path one directory at a time
+ * from / without following a symlink root did not plant, making its last
+ * directory when missing (/var/log/optguard on a fresh host).  The file
+ * itself is never a symlink, and must be a regular file with one link (not
+ * a hard link an unprivileged user made to a file root owns).  An fd, or
+ * -errno with the reason logged.
+ */
 static int sink_open_file(const char *path)
 {
-	char dir[4096], *slash;
-	int fd;
+	char buf[4096], *comp, *next, *save = NULL;
+	struct stat st;
+	int dfd, nfd, fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0750);	/* /var/log/optguard on a fresh host */
+	if (path[0] != '/' || strlen(path) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", path);
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	comp = strtok_r(buf, "/", &save);
+	while (comp && (next = strtok_r(NULL, "/", &save))) {
+		if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW)) {
+			/* only the file's own directory is made, as root, 0750 */
+			if (errno != ENOENT || (save && *save))
+				goto fail;
+			if (mkdirat(dfd, comp, 0750) && errno != EEXIST)
+				goto fail;
+		} else if (S_ISLNK(st.st_mode) && !trusted_link(dfd, comp)) {
+			log_warnx("log_file %s: '%s' is a symlink root did not plant (owner uid %u): "
+				  "not following it", path, comp, st.st_uid);
+			close(dfd);
+			return -ELOOP;
+		}
+		nfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (nfd < 0)
+			goto fail;
+		close(dfd);
+		dfd = nfd;
+		comp = next;
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	return fd < 0 ? -errno : fd;
+	if (!comp) {
+		close(dfd);
+		return -EISDIR;
+	}
+	fd = openat(dfd, comp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		goto fail;
+	close(dfd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		log_warnx("log_file %s: not a regular file with one link: refusing it", path);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+fail:
+	fd = -errno;
+	close(dfd);
+	return fd;
 }
 
 int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path)

@@ -521,6 +521,80 @@ out:
 	return 0;
 }
 
+/* Where @k (generation bit cleared) is in the sorted @s, or -1 */
+static long set_find(const struct og_gen_set *s, const struct og_rule_key *k)
+{
+	size_t lo = 0, hi = s ? s->n : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(&s->keys[mid], k);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The active generation of map @fd against @want: keys missing, foreign or changed. */
+static size_t verify_gen(int fd, __u32 gen, const struct og_gen_set *want, size_t vsize,
+			 size_t *missing, size_t *foreign, size_t *changed)
+{
+	struct og_rule_key k, next, *prev = NULL;
+	char val[1024];
+	size_t found = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if ((next.slot >> 31) != gen)
+			continue;
+		next.slot &= ~(1U << 31);
+		long at = set_find(want, &next);
+
+		if (at < 0) {
+			(*foreign)++;
+			continue;
+		}
+		found++;
+		if (vsize <= sizeof(val) && bpf_map_lookup_elem(fd, &k, val) == 0 &&
+		    memcmp(val, want->vals + (size_t)at * vsize, vsize))
+			(*changed)++;
+	}
+	*missing += (want ? want->n : 0) - found;
+	return *missing + *foreign + *changed;
+}
+
+int og_bpf_verify(struct og_bpf *b, char *why, size_t len)
+{
+	__u32 active = __atomic_load_n(&b->skel->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
+	static const char *const what[2] = { "rule", "force" };
+	size_t vsizes[2] = { sizeof(struct og_rule), sizeof(struct og_force_set) };
+	int m, bad = 0;
+
+	why[0] = '\0';
+	for (m = 0; m < 2; m++) {
+		int fd = bpf_map__fd(m ? b->skel->maps.og_force : b->skel->maps.og_rules);
+		size_t missing = 0, foreign = 0, changed = 0, at = strlen(why);
+
+		if (b->unknown[m][active])
+			continue;	/* a failed update: the next install rewrites it whole */
+		if (!verify_gen(fd, active, b->held[m][active], vsizes[m], &missing, &foreign,
+				&changed))
+			continue;
+		snprintf(why + at, len - at, "%s%zu %s keys missing, %zu foreign, %zu changed",
+			 at ? "; " : "", missing, what[m], foreign, changed);
+		/* what either generation holds is no longer known: the next install clears it */
+		b->unknown[m][0] = b->unknown[m][1] = true;
+		bad++;
+	}
+	return bad;
+}
+
 int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc)
 {
 	struct optguard_bpf *s = b->skel;
@@ -678,6 +752,18 @@ int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len)
 		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? ", " : "",
 			      bpf_program__section_name(held[i].prog));
 	}
+	/* the guard of optguard's own objects (guard.c), its links asked the same way */
+	for (i = 0; i < 2 && b->guard_active; i++) {
+		struct bpf_link_info info = {};
+		__u32 ilen = sizeof(info);
+
+		if (!b->guard_links[i] ||
+		    bpf_obj_get_info_by_fd(bpf_link__fd(b->guard_links[i]), &info, &ilen) ||
+		    !info.prog_id)
+			continue;
+		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? ", " : "",
+			      i ? "lsm/bpf_map (guard)" : "lsm/bpf (guard)");
+	}
 	return o < len ? 0 : -ENAMETOOLONG;
 }
 
@@ -775,7 +861,7 @@ int og_bpf_events_pwait(struct og_bpf *b, struct ring_buffer *rb, int *idle,
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		n = ring_buffer__consume(rb);
 		if (n == 0)
-			n = rb_pwait(rb, -1, sigmask);
+			n = rb_pwait(rb, b->idle_timeout_ms > 0 ? b->idle_timeout_ms : -1, sigmask);
 		__atomic_store_n(sleeping, 0, __ATOMIC_SEQ_CST);
 	}
 	if (n > 0)
@@ -820,6 +906,7 @@ void og_bpf_close(struct og_bpf *b)
 			set_put(b->held[m][g]);
 	int i;
 
+	og_guard_close(b);
 	for (i = 0; i < 5; i++)
 		if (b->force_links[i])
 			bpf_link__destroy(b->force_links[i]);

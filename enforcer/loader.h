@@ -34,6 +34,12 @@ struct og_bpf {
 	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
+	int idle_timeout_ms;	/* the longest idle wait (0: none, wait for an event) */
+	/* lsm/bpf and lsm/bpf_map guarding the objects above (guard.c), NULL when off */
+	struct guard_bpf *guard;
+	struct bpf_link *guard_links[2];
+	bool guard_active;
+	char guard_reason[320];	/* why not */
 };
 
 struct og_bpf_limits {
@@ -81,6 +87,21 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
  * kernel's information on each: 0, or -ENAMETOOLONG when cut to fit @len.
  */
 int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len);
+/*
+ * Compare what the active generation of the rule and force maps holds with
+ * what this daemon installed: 0 when they agree; else how many maps differ,
+ * with what differs in @why, and both generations marked unknown so that the
+ * next og_bpf_install() rewrites them whole (which restores them).
+ */
+int og_bpf_verify(struct og_bpf *b, char *why, size_t len);
+/*
+ * Where BPF LSM runs (b->lsm_active): load and attach the guard (bpf/guard/),
+ * which refuses to every process but this one the bpf() commands that
+ * detach optguard's links or write its maps.  Call after og_bpf_attach().
+ * 0, or -errno with b->guard_reason saying why (the rest works on).
+ */
+int og_guard_start(struct og_bpf *b);
+void og_guard_close(struct og_bpf *b);
 /* Per-rule counters summed over CPUs; @out has b->id_cap entries. */
 int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n);
 /* Set rule @id's counters to 0 on every CPU (an id given to a new rule): 0 or -errno. */

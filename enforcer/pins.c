@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <stdbool.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -86,6 +87,24 @@ int pins_open_old(const char *pin_dir, struct og_old_pins *old)
 	return 0;
 }
 
+/*
+ * A pin is opened (BPF_OBJ_GET) through the file's permission bits, and
+ * BPF_LINK_DETACH on the fd checks nothing more: a uid 0 process without
+ * capabilities owns a root-owned pin, so it could chmod and then open it.
+ * Pins and their directories are therefore owned by OG_PIN_OWNER, a uid no
+ * process has, with no permission bits but search on the directories: only
+ * CAP_DAC_OVERRIDE (and CAP_CHOWN/CAP_FOWNER to change that) gets in.  The
+ * daemon, with no capability left after start, can still stat its pins.
+ */
+static int protect(const char *path, mode_t mode)
+{
+	if (chmod(path, mode) || chown(path, OG_PIN_OWNER, OG_PIN_OWNER)) {
+		log_warn("cannot protect %s", path);
+		return -errno;
+	}
+	return 0;
+}
+
 static int pin_one(struct bpf_link *l, const char *dir, const char *name)
 {
 	char path[1024];
@@ -97,7 +116,7 @@ static int pin_one(struct bpf_link *l, const char *dir, const char *name)
 		log_warn("cannot pin %s", path);
 		return -errno;
 	}
-	return 0;
+	return protect(path, 0);
 }
 
 int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
@@ -127,13 +146,120 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	for (i = 0; i < sizeof(force_names) / sizeof(force_names[0]); i++)
 		if ((ret = pin_one(b->force_links[i], dir, force_names[i])))
 			return ret;
+	if ((ret = pin_one(b->guard_links[0], dir, "guard-bpf")) ||
+	    (ret = pin_one(b->guard_links[1], dir, "guard-map")))
+		return ret;
 	snprintf(path, sizeof(path), "%s/counters", dir);
 	if (bpf_obj_pin(og_bpf_counters_fd(b), path)) {
 		ret = -errno;
 		log_warn("cannot pin %s", path);
 		return ret;
 	}
+	if ((ret = protect(path, 0)) || (ret = protect(dir, 0111)) || (ret = protect(pin_dir, 0111)))
+		return ret;
 	return 0;
+}
+
+/* A link of ours still attached where we attached it (not detached by someone)? */
+static bool link_attached(struct bpf_link *l)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return false;
+	switch (info.type) {
+	case BPF_LINK_TYPE_CGROUP:
+		return info.cgroup.cgroup_id != 0;
+	case BPF_LINK_TYPE_TRACING:
+		return info.tracing.attach_type != 0 || info.prog_id != 0;
+	default:
+		return info.prog_id != 0;
+	}
+}
+
+int pins_check_dir(const char *dir, char *why, size_t len)
+{
+	char path[1024];
+	struct dirent *e;
+	bool has_sockopt = false;
+	int bad = 0;
+	DIR *d;
+
+	why[0] = '\0';
+	d = opendir(dir);
+	if (!d) {
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		return 1;
+	}
+	while ((e = readdir(d))) {
+		size_t at = strlen(why);
+		int fd;
+
+		if (strncmp(e->d_name, "link-", 5))
+			continue;
+		if (!strcmp(e->d_name, "link-setsockopt"))
+			has_sockopt = true;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			snprintf(why + at, len - at, "%s%s: %s", at ? ", " : "", e->d_name + 5,
+				 strerror(errno));
+			bad++;
+			continue;
+		}
+		struct bpf_link *l = bpf_link__open(path);
+
+		if (!l || !link_attached(l)) {
+			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", e->d_name + 5);
+			bad++;
+		}
+		if (l)
+			bpf_link__destroy(l);
+		close(fd);
+	}
+	closedir(d);
+	if (!has_sockopt) {
+		size_t at = strlen(why);
+
+		snprintf(why + at, len - at, "%ssetsockopt link not pinned", at ? ", " : "");
+		bad++;
+	}
+	return bad;
+}
+
+int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
+{
+	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
+						   "sockops", "post-create" };
+	struct bpf_link *links[9] = { b->link, b->lsm_link, b->guard_links[0], b->guard_links[1] };
+	const char *names[9] = { "setsockopt", "lsm", "guard-bpf", "guard-map" };
+	char path[1024];
+	struct stat st;
+	size_t i, n = 4;
+	int bad = 0;
+
+	for (i = 0; i < 5; i++) {
+		links[n] = b->force_links[i];
+		names[n++] = force_names[i];
+	}
+	why[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t at = strlen(why);
+
+		if (!links[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/link-%s", dir, names[i]);
+		if (!link_attached(links[i])) {
+			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", names[i]);
+			bad++;
+		} else if (stat(path, &st)) {
+			snprintf(why + at, len - at, "%s%s unpinned (%s)", at ? ", " : "", names[i],
+				 strerror(errno));
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /* Unlink every entry of @dir and remove it: 0 or -errno; *n += links removed. */
@@ -142,7 +268,7 @@ static int remove_dir(const char *dir, size_t *n)
 	struct dirent *e;
 	char path[1024];
 	DIR *d = opendir(dir);
-	int ret = 0;
+	int ret = 0, lfd;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -150,7 +276,16 @@ static int remove_dir(const char *dir, size_t *n)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		/*
+		 * A link is released when its last reference goes: the pin's goes
+		 * in a deferred work item (seconds late under load), an fd's when it
+		 * is closed.  Holding one across the unlink makes the close below the
+		 * last: the link is detached when this returns, not some time later.
+		 */
+		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
 		if (unlink(path)) {
+			if (lfd >= 0)
+				close(lfd);
 			if (errno == EISDIR || errno == EPERM) {
 				ret = remove_dir(path, n) ?: ret;
 				continue;
@@ -159,6 +294,8 @@ static int remove_dir(const char *dir, size_t *n)
 			log_warn("cannot remove %s", path);
 			continue;
 		}
+		if (lfd >= 0)
+			close(lfd);
 		if (n && !strncmp(e->d_name, "link-", 5))
 			(*n)++;
 	}

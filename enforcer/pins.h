@@ -14,6 +14,8 @@
 #include "loader.h"
 
 #define OG_MAX_OLD_LINKS 64
+/* the owner of pins and pin directories: (uid_t)-2, a uid no process has (pins.c) */
+#define OG_PIN_OWNER ((unsigned int)-2)
 
 struct og_old_pins {
 	struct bpf_link *links[OG_MAX_OLD_LINKS];
@@ -32,6 +34,16 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len);
 void pins_drop_old(struct og_old_pins *old);
 /* Close the old links' fds without touching their pins (they stay attached). */
 void pins_keep_old(struct og_old_pins *old);
+/*
+ * How many of @b's links are no longer attached or no longer pinned in @dir
+ * (their names and what is wrong in @why): what a stop leaves enforced.
+ */
+int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len);
+/*
+ * For `status`: every link pinned in @dir (pin_dir/dN) opened and checked to
+ * be attached, the setsockopt one present.  How many problems, named in @why.
+ */
+int pins_check_dir(const char *dir, char *why, size_t len);
 /* Remove every pin under @pin_dir, and the directory: the links detach.  Count in *n. */
 int pins_remove_all(const char *pin_dir, size_t *n);
 

@@ -17,16 +17,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <ini.h>
 
 #include "cgroup.h"
 #include "policy_int.h"
+#include "sha256.h"
 
 #define NAME_MAX_LEN	63
 /*
@@ -936,7 +939,7 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 	return 0;
 }
 
-int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
+int policy_load_fd(const char *path, int fd, struct og_policy **out, struct og_diag *diag)
 {
 	struct parser ps = { .file = path };
 	struct stat st;
@@ -945,9 +948,10 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 	FILE *f;
 	int ret;
 
-	f = fopen(path, "re");
+	f = fdopen(fd, "r");
 	if (!f) {
 		ret = -errno;
+		close(fd);
 		perr(&ps, 0, "%s", strerror(-ret));
 		flush_msgs(&ps, diag);
 		return ret;
@@ -1007,6 +1011,9 @@ int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
 	}
 	fclose(f);
 	ret = policy_load_buffer(path, buf, len, out, diag);
+	/* the hash of the bytes parsed: `status` describes the policy in force, not the file now */
+	if (!ret)
+		sha256_hex(buf, len, (*out)->sha256);
 	free(buf);
 	return ret;
 fail:
@@ -1014,6 +1021,21 @@ fail:
 	free(buf);
 	flush_msgs(&ps, diag);
 	return ret;
+}
+
+int policy_load(const char *path, struct og_policy **out, struct og_diag *diag)
+{
+	struct parser ps = { .file = path };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int ret = -errno;
+
+		perr(&ps, 0, "%s", strerror(-ret));
+		flush_msgs(&ps, diag);
+		return ret;
+	}
+	return policy_load_fd(path, fd, out, diag);
 }
 
 void policy_free(struct og_policy *p)

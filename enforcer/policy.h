@@ -91,6 +91,7 @@ struct og_rule_def {
 
 struct og_policy {
 	char *path;
+	char sha256[65];	/* of the bytes parsed (policy_load): what is in force */
 	enum og_mode mode;
 	enum og_action default_action;	/* OG_ACT_ALLOW or OG_ACT_DENY */
 	int default_err;	/* positive errno for default = deny */
@@ -103,6 +104,7 @@ struct og_policy {
 	char *log_file;		/* "-" = stderr */
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
 	bool log_force;		/* log_force = all: also forced values that took, and closes */
+	bool guard_off;		/* guard = off: no lsm/bpf guard of optguard's own objects */
 	char *pin_dir;
 	struct og_scope *scopes;
 	size_t nscopes;
@@ -181,6 +183,8 @@ struct og_diag {
  * success.
  */
 int policy_load(const char *path, struct og_policy **out, struct og_diag *diag);
+/* The same from @fd, opened by the caller (who checked it), which it closes; @path names it. */
+int policy_load_fd(const char *path, int fd, struct og_policy **out, struct og_diag *diag);
 /* The same for a buffer; @name is the FILE of the messages. */
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct og_policy **out, struct og_diag *diag);

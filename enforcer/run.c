@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,13 @@ struct cg_entry {
 	int ok;
 };
 
+/*
+ * How often the daemon checks what is attached and what the maps hold
+ * (verify()): a detached link or an emptied map is noticed within this, at
+ * the price of one wake-up per interval when idle (BENCH.md P7).
+ */
+#define OG_VERIFY_MS 10000
+
 struct daemon {
 	const char *policy_path;
 	int insecure;
@@ -59,6 +68,7 @@ struct daemon {
 	bool pinned;			/* enforcement outlives us from here on */
 	struct og_counters *seen;	/* losses already reported, per rule id */
 	long long loss_check;		/* CLOCK_MONOTONIC of the last check */
+	long long verify_check;		/* CLOCK_MONOTONIC of the last integrity check */
 	int cur_gen;			/* the generation in force */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
@@ -106,7 +116,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	n.rule = e->rule_id < d->nnames[gen] && d->names[gen][e->rule_id] ?
+	n.rule = e->rule_id == OG_GUARD_RULE_ID ? "(guard)" :
+		 e->rule_id < d->nnames[gen] && d->names[gen][e->rule_id] ?
 		 d->names[gen][e->rule_id] : "(unknown)";
 	n.cgroup = cg_lookup(d, e->cgid);
 	n.realtime_ns = (long long)e->ts_ns + d->rt_offset;
@@ -268,16 +279,23 @@ out:
 }
 
 /*
- * A policy file root does not own, or others may write, is refused: whoever
- * may write it would set the policy root enforces.
+ * A policy file root does not own, or others may write, is refused (SPEC.md,
+ * Privilege).  Checked on the open descriptor the policy is then read from:
+ * a path checked and then opened again could be swapped in between (a
+ * symlink flipped in a sticky directory); a symlink is followed, and what it
+ * points to is what must pass.
  */
-static int policy_file_safe(const char *path)
+static int policy_file_safe(const char *path, int fd)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		log_warn("%s", path);
 		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("%s: not a regular file: refusing it", path);
+		return -EPERM;
 	}
 	if (st.st_uid != 0) {
 		log_warnx("%s: owned by uid %u, not root: refusing it (--insecure-policy takes it)",
@@ -296,10 +314,18 @@ static struct og_policy *load_policy(struct daemon *d)
 {
 	struct og_diag diag = {};
 	struct og_policy *p = NULL;
+	int fd = open(d->policy_path, O_RDONLY | O_CLOEXEC);
 
-	if (!d->insecure && policy_file_safe(d->policy_path))
+	if (fd < 0) {
+		log_warn("%s", d->policy_path);
 		return NULL;
-	if (policy_load(d->policy_path, &p, &diag))
+	}
+	if (!d->insecure && policy_file_safe(d->policy_path, fd)) {
+		close(fd);
+		return NULL;
+	}
+	/* read from the descriptor checked above, which it closes */
+	if (policy_load_fd(d->policy_path, fd, &p, &diag))
 		p = NULL;
 	diag_print(&diag);
 	diag_free(&diag);
@@ -418,6 +444,61 @@ static void prefault_heap(size_t bytes)
 	free(p);
 }
 
+/*
+ * Integrity, verified against the kernel, never assumed: our links still
+ * attached and pinned, the rule and force maps holding exactly what this
+ * daemon installed.  Anything else (root detached a link, emptied a map) is
+ * reported on stderr, as an event and in the state file `status` reads; map
+ * contents are restored at once (the install rewrites what is not known),
+ * a detached link needs a restart (the daemon has no capability left to
+ * attach).  Returns how many problems were found.
+ */
+static int verify(struct daemon *d, bool restore)
+{
+	char links[512], maps[512], ts[40];
+	long long now = clock_ns(CLOCK_REALTIME);
+	time_t secs = now / 1000000000LL;
+	int bad_links, bad_maps;
+	struct tm tm;
+
+	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	bad_links = pins_verify(&d->bpf, d->pin_sub, links, sizeof(links));
+	bad_maps = og_bpf_verify(&d->bpf, maps, sizeof(maps));
+	if (!bad_links && !bad_maps) {
+		if (strcmp(d->st.integrity, "ok")) {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
+			write_state(d);
+		}
+		return 0;
+	}
+	snprintf(d->st.integrity, sizeof(d->st.integrity), "%s%s%s%s", bad_links ? links : "",
+		 bad_links && bad_maps ? "; " : "", bad_maps ? maps : "",
+		 bad_links ? " (links: restart optguard)" : "");
+	log_warnx("integrity: %s", d->st.integrity);
+	gmtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (d->sink.kind == OG_LOG_JSON)
+		snprintf(d->line, sizeof(d->line), "{\"ts\":\"%s\",\"event\":\"integrity\","
+			 "\"problem\":\"%s\",\"restored\":%s}\n", ts, d->st.integrity,
+			 bad_maps && restore && !bad_links ? "true" : "false");
+	else
+		snprintf(d->line, sizeof(d->line), "%s event=integrity problem=\"%s\"\n", ts,
+			 d->st.integrity);
+	sink_write(&d->sink, d->line);
+	sink_flush(&d->sink);
+	if (bad_maps && restore) {
+		if (install(d, d->pol) == 0 && og_bpf_verify(&d->bpf, maps, sizeof(maps)) == 0) {
+			log_info("integrity: the maps hold the policy in force again");
+			if (!bad_links)
+				snprintf(d->st.integrity, sizeof(d->st.integrity), "ok (restored at %s)",
+					 ts);
+		}
+		og_bpf_mirror(&d->bpf);
+	}
+	write_state(d);
+	return bad_links + bad_maps;
+}
+
 /* SIGHUP: a new policy replaces the old in one step (0), or the old stays (-1). */
 static int reload_policy(struct daemon *d)
 {
@@ -439,6 +520,8 @@ static int reload_policy(struct daemon *d)
 		policy_free(p);
 		return -1;
 	}
+	/* what the maps hold is checked first: a reload must restore deleted keys */
+	verify(d, false);
 	if (check_force(d, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
@@ -447,6 +530,7 @@ static int reload_policy(struct daemon *d)
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
 	d->pol = p;
+	verify(d, true);
 	write_state(d);
 	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
 		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
@@ -533,7 +617,8 @@ int cmd_run(int argc, char **argv)
 	sigset_t sigs, waitmask;
 	size_t reserve = 0;
 	struct sigaction sa;
-	int c, idle = 0, ret = 1;
+	int c, idle = 0, ret = 1, lost = 0;
+	char why[512];
 
 	if (!d)
 		fatal("run");
@@ -566,6 +651,14 @@ int cmd_run(int argc, char **argv)
 		free(d);
 		return 1;
 	}
+	/*
+	 * Not dumpable, from the start: ptrace, pidfd_getfd() and /proc/PID/fd
+	 * then need CAP_SYS_PTRACE, so a uid 0 process without capabilities
+	 * cannot take the map and link fds the daemon holds (dropping capabilities
+	 * later does not change dumpability by itself).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		log_warn("run: cannot make the daemon non-dumpable");
 	if (!d->policy_path)
 		d->policy_path = policy_default_path();
 	/*
@@ -684,6 +777,16 @@ int cmd_run(int argc, char **argv)
 		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
 			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
 	}
+	/* where BPF LSM runs, nobody but this daemon detaches or writes what it attached */
+	if (d->bpf.lsm_active && !d->pol->guard_off) {
+		if (og_guard_start(&d->bpf))
+			log_warnx("warning: %s: optguard's links and maps are not guarded against "
+				  "root", d->bpf.guard_reason);
+		else
+			log_info("guard: lsm/bpf refuses to any process but this daemon the bpf() "
+				 "commands that detach optguard's links or write its maps (guard = off "
+				 "turns it off)");
+	}
 	/* make before break: ours are attached and pinned before the old ones go */
 	if (pins_save(&d->bpf, d->pol->pin_dir, d->pin_sub, sizeof(d->pin_sub))) {
 		size_t n;
@@ -694,6 +797,7 @@ int cmd_run(int argc, char **argv)
 	pins_drop_old(&d->old);
 	snprintf(d->st.pin_path, sizeof(d->st.pin_path), "%s/counters", d->pin_sub);
 	d->pinned = true;
+	snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
 	if (write_state(d))
 		goto out;
 	/* everything privileged is done: what follows needs no capability */
@@ -736,6 +840,8 @@ int cmd_run(int argc, char **argv)
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	d->bpf.idle_timeout_ms = OG_VERIFY_MS;
 	while (!got_quit) {
 		int n;
 
@@ -743,6 +849,8 @@ int cmd_run(int argc, char **argv)
 			got_hup = 0;
 			reload(d);
 		}
+		if (clock_ns(CLOCK_MONOTONIC) - d->verify_check >= OG_VERIFY_MS * 1000000LL)
+			verify(d, true);
 		n = og_bpf_events_pwait(&d->bpf, d->rb, &idle, &waitmask);
 		if (!got_hup)	/* a reload first: reading every counter can wait */
 			report_losses(d, false);
@@ -759,6 +867,9 @@ out:
 		sink_flush(&d->sink);
 		ring_buffer__free(d->rb);
 	}
+	/* what stays after us is verified, never assumed: root may have removed the pins */
+	if (d->pinned)
+		lost = pins_verify(&d->bpf, d->pin_sub, why, sizeof(why));
 	if (d->bpf.skel) {
 		if (d->bpf.link) {
 			report_losses(d, true);
@@ -770,9 +881,12 @@ out:
 	sink_close(&d->sink);
 	/* a start that failed leaves what was pinned before in force */
 	pins_keep_old(&d->old);
-	if (d->pinned)
+	if (d->pinned && !lost)
 		log_info("stopped: the policy stays enforced (pinned under %s); 'optguard unload' "
 			 "removes it", d->pin_sub);
+	else if (d->pinned)
+		log_warnx("stopped: the policy is NOT enforced any more: %s (someone removed or "
+			  "detached what was pinned under %s); run optguard again", why, d->pin_sub);
 	state_release(&d->st);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);

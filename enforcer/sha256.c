@@ -67,38 +67,3 @@ void sha256_hex(const void *data, size_t len, char out[65])
 	for (i = 0; i < 8; i++)
 		snprintf(out + 8 * i, 9, "%08x", h[i]);
 }
-
-int sha256_file(const char *path, char out[65])
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (len == cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536);
-
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				ret = -EIO;
-			break;
-		}
-	}
-	fclose(f);
-	if (!ret)
-		sha256_hex(buf ? buf : "", len, out);
-	free(buf);
-	return ret;
-}

@@ -7,7 +7,5 @@
 
 /* The hex digest (65 bytes with the NUL) of @len bytes at @data. */
 void sha256_hex(const void *data, size_t len, char out[65]);
-/* The same of a file: 0 or -errno. */
-int sha256_file(const char *path, char out[65]);
 
 #endif

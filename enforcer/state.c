@@ -176,7 +176,8 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	FILE *f;
 	int fd;
 
-	sha256_file(policy_path, hash);
+	if (p->sha256[0])
+		snprintf(hash, sizeof(hash), "%s", p->sha256);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st->state_path);
@@ -198,6 +199,7 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
 	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
 	put_kv(f, "counters", st->pin_path);
+	put_kv(f, "integrity", st->integrity[0] ? st->integrity : "ok");
 	/* by id, the counters' index: an id no rule has is an empty line */
 	for (i = 0; i < nnames; i++)
 		put_kv(f, "rule", names[i] ? names[i] : "");

@@ -20,6 +20,7 @@ struct og_state {
 	char state_path[512];
 	char reload_path[512];	/* the answer to the last reload, for `optguard reload` */
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
+	char integrity[1100];	/* "ok", or what the last check found wrong */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "log.h"
 #include "prometheus.h"
+#include "pins.h"
 #include "state.h"
 #include "../bpf/optguard.h"
 
@@ -85,6 +86,14 @@ static void free_state(struct kv_list *l)
 	}
 }
 
+/* Read-only: where the guard runs, a writable fd of optguard's map is the daemon's alone */
+static int counters_open(const char *path)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+
+	return bpf_obj_get_opts(path, &o);
+}
+
 /* Is a daemon holding the lock of this instance? */
 static int daemon_alive(const char *state_path)
 {
@@ -143,7 +152,7 @@ static int status_prometheus(const char *path, const struct kv_list *l, int aliv
 	struct og_prom_rule *r;
 	int fd, ret, n;
 
-	fd = bpf_obj_get(get(l, "counters"));
+	fd = counters_open(get(l, "counters"));
 	if (fd < 0) {
 		log_warn("status: cannot open the pinned counters %s", get(l, "counters"));
 		return 1;
@@ -177,7 +186,7 @@ int cmd_status(int argc, char **argv)
 	struct kv_list l = {};
 	struct og_counters t = {};
 	struct og_prom_rule *rules;
-	int c, fd, alive, nrules, ret = 1;
+	int c, fd, alive, nrules, ret = 1, broken = 0;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -238,8 +247,29 @@ int cmd_status(int argc, char **argv)
 		printf("          cgroup-only: %s; 32-bit (compat) callers and sockets created "
 		       "outside the cgroup are not checked\n", get(&l, "lsm"));
 	printf("errno:    %s\n", get(&l, "errno"));
+	/* what the kernel holds, checked here and by the daemon: never what we assume */
+	{
+		char dir[600], why[1024], *slash;
+		const char *daemon_says = get(&l, "integrity");
 
-	fd = bpf_obj_get(pin);
+		snprintf(dir, sizeof(dir), "%s", pin);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		if (pins_check_dir(dir, why, sizeof(why))) {
+			printf("integrity: BROKEN: %s: the policy is not (fully) enforced\n", why);
+			broken = 1;
+		} else if (strcmp(daemon_says, "?") && strncmp(daemon_says, "ok", 2)) {
+			printf("integrity: BROKEN: %s\n", daemon_says);
+			broken = 1;
+		} else {
+			printf("integrity: %s (links attached%s)\n",
+			       strcmp(daemon_says, "?") ? daemon_says : "ok",
+			       alive ? "; maps checked by the daemon every 10 s and at reload" : "");
+		}
+	}
+
+	fd = counters_open(pin);
 	if (fd < 0) {
 		log_warn("status: cannot open the pinned counters %s", pin);
 		goto out;
@@ -267,7 +297,7 @@ int cmd_status(int argc, char **argv)
 	       (unsigned long long)t.events, (unsigned long long)t.suppressed,
 	       (unsigned long long)t.dropped);
 	free(rules);
-	ret = 0;
+	ret = broken;
 out_fd:
 	if (fd >= 0)
 		close(fd);

@@ -54,6 +54,8 @@ libs_of() {
 libs_of "$OPTGUARD"
 "$CC" -O2 -Wall -static "$top/tests/clients/sockopt.c" -o "$root/bin/sockopt"
 "$CC" -m32 -O2 -Wall -static "$top/tests/clients/sockopt.c" -o "$root/bin/sockopt32"
+# what root tries against optguard's own objects (cases/70-guard.sh)
+"$CC" -O2 -Wall -static "$top/tests/clients/attack.c" -o "$root/bin/attack"
 cp "$top/selftests/init" "$root/init"
 cp "$top/selftests/lib.sh" "$root/selftests/"
 cp "$top"/selftests/cases/*.sh "$root/selftests/cases/"

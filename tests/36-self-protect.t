@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# optguard protects itself from a process short of full root (issue: self-protection):
+# uid 0 with every capability dropped cannot take the daemon's fds (pidfd_getfd), open,
+# detach, chmod or remove what it pinned; and a daemon whose pins root removed does not
+# claim at stop that its policy stays enforced.
+. "$(dirname "$0")/lib.sh"
+require_root
+ATTACK=${OUTPUT:-$(dirname "$0")/../.output}/tests/attack
+[ -x "$ATTACK" ] || skip_all "no $ATTACK (make test builds it)"
+command -v setpriv > /dev/null || skip_all "no setpriv (util-linux)"
+# uid 0, no capability in any set: a hardened root service (CapabilityBoundingSet= empty)
+capless() { setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"; }
+capless true || skip_all "setpriv cannot drop the bounding set here"
+
+cg=$(mkcg app)
+cat > "$T/p.ini" <<INI
+[enforcer]
+cgroup = $cg
+log = none
+pin_dir = $OG_PIN
+
+[rule:no-mark]
+option = SO_MARK
+action = deny
+errno = EACCES
+
+[rule:prio]
+option = SO_PRIORITY
+action = clamp
+max = 3
+INI
+mark() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5; }
+prio() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_PRIORITY 6; }
+og_start "$T/p.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+is "$(mark)" "set=-1 errno=EACCES" "enforced before the attacks"
+like "$(grep -E '^(CapEff|CapBnd)' /proc/$$/status | tr '\n' ' ')" "" "(the test runs with capabilities)"
+is "$(capless grep CapEff /proc/self/status | awk '{print $2}')" "0000000000000000" \
+	"the attacker has no effective capability"
+
+# 1. the daemon's fds: pidfd_getfd needs ptrace access, which a non-dumpable process
+#    grants only to CAP_SYS_PTRACE
+out=$(capless "$ATTACK" getfd "$DAEMON_PID")
+like "$out" "deleted=0 detached=0" "capless uid 0: pidfd_getfd on the daemon deletes no key, detaches nothing ($out)"
+like "$out" "got=0 " "... and takes no fd at all ($out)"
+is "$(grep -c . /proc/$DAEMON_PID/status > /dev/null; awk '/^Uid/ {print $2}' /proc/$DAEMON_PID/status)" "0" \
+	"(the daemon is still uid 0)"
+is "$(mark)" "set=-1 errno=EACCES" "deny still enforced after pidfd_getfd"
+is "$(prio)" "set=0 get=3" "clamp still enforced after pidfd_getfd"
+fdlink=$(capless ls -l /proc/$DAEMON_PID/fd/ 2>&1 | grep -c 'bpf')
+is "$fdlink" "0" "capless uid 0 cannot list the daemon's fds in /proc"
+
+# 2. the pins: BPF_OBJ_GET checks the pin's mode, BPF_LINK_DETACH checks nothing more
+sub=$(ls -d "$OG_PIN"/*/ | head -1)
+sub=${sub%/}
+link=$(ls "$sub" | grep '^link-setsockopt' | head -1)
+[ -n "$link" ] || { echo "Bail out! no pinned setsockopt link under $sub"; exit 1; }
+out=$(capless "$ATTACK" detach "$sub/$link")
+like "$out" "^get=EACCES" "capless uid 0: BPF_OBJ_GET of the pinned link refused ($out)"
+is "$(mark)" "set=-1 errno=EACCES" "deny still enforced after the detach attempt"
+out=$(capless "$ATTACK" open "$sub/counters")
+like "$out" "^get=EACCES" "capless uid 0: the pinned counters cannot be opened read-only ($out)"
+capless chmod 0600 "$sub/$link" 2> /dev/null
+ok $((! $?)) "capless uid 0 cannot chmod a pin"
+capless chown 0:0 "$sub/$link" 2> /dev/null
+ok $((! $?)) "capless uid 0 cannot chown a pin"
+capless rm -rf "$sub" 2> /dev/null
+[ -e "$sub/$link" ]
+ok $? "capless uid 0 cannot remove the pins"
+out=$(capless "$ATTACK" detach "$sub/$link")
+like "$out" "^get=EACCES" "... nor detach after those attempts ($out)"
+is "$(mark)" "set=-1 errno=EACCES" "deny still enforced after every capless attempt"
+
+# full root still reads its status and the daemon still answers
+st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
+ok $? "root: status works with the pins protected"
+
+# 4. integrity against full root (which can do anything, but status must not lie):
+#    emptied maps are noticed by the daemon and restored; a reload restores them at once
+like "$st" "integrity: ok" "status: integrity ok before"
+out=$("$ATTACK" getfd "$DAEMON_PID" maps)
+like "$out" "deleted=[1-9]" "root empties the rule maps through pidfd_getfd ($out)"
+is "$(mark)" "set=0 get=5" "(with the keys gone nothing is denied)"
+kill -HUP "$DAEMON_PID"
+wait_grep "$T/daemon.err" "reloaded" || diag "no reload line"
+is "$(mark)" "set=-1 errno=EACCES" "a reload restores the deleted keys"
+like "$(cat "$T/daemon.err")" "integrity: .*rule keys missing" "... and the daemon said what was missing"
+out=$("$ATTACK" getfd "$DAEMON_PID" maps)
+like "$out" "deleted=[1-9]" "root empties the maps again ($out)"
+t0=$(date +%s%N)
+for _ in $(seq 1 300); do
+	[ "$(mark)" = "set=-1 errno=EACCES" ] && break
+	sleep 0.1
+done
+t1=$(date +%s%N)
+is "$(mark)" "set=-1 errno=EACCES" "the daemon restores emptied maps by itself"
+diag "restored $(( (t1 - t0) / 1000000 )) ms after the keys were deleted (check every 10 s)"
+like "$(cat "$T/daemon.err")" "the maps hold the policy in force again" "... and says so"
+st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
+ok $? "status exits 0 after the restore"
+like "$st" "integrity: ok \(restored" "status says it was restored ($st)"
+# a detached link cannot be re-attached by a daemon without capabilities: status says so, exit 1
+out=$("$ATTACK" detach "$sub/$link")
+like "$out" "get=ok detach=ok" "root detaches the pinned setsockopt link ($out)"
+is "$(mark)" "set=0 get=5" "(nothing enforced)"
+st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
+is "$?" "1" "status exits 1 when a link is detached"
+like "$st" "integrity: BROKEN: setsockopt detached" "status names the detached link"
+for _ in $(seq 1 150); do
+	grep -q "integrity: setsockopt detached" "$T/daemon.err" && break
+	sleep 0.1
+done
+like "$(cat "$T/daemon.err")" "integrity: setsockopt detached" "the daemon notices the detached link by itself"
+
+# 3. root removes the pins, then the daemon stops: it must not claim the policy stays
+rm -rf "$OG_PIN"
+kill -TERM "$DAEMON_PID"
+wait "$TIMEOUT_PID" 2>/dev/null
+TIMEOUT_PID=""
+DAEMON_PID=""
+msg=$(cat "$T/daemon.err")
+is "$(mark)" "set=0 get=5" "(pins removed and daemon stopped: nothing enforces any more)"
+if printf '%s' "$msg" | grep -q "stays enforced"; then
+	ok 1 "the daemon whose pins were removed does not say the policy stays enforced"
+	diag "$(grep 'stays enforced' "$T/daemon.err")"
+else
+	ok 0 "the daemon whose pins were removed does not say the policy stays enforced"
+fi
+like "$msg" "not enforced|no longer enforced|NOT enforced" "... it says enforcement ended"
+"$OPTGUARD" unload --pin-dir "$OG_PIN" > /dev/null 2>&1
+done_testing
