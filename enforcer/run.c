@@ -514,9 +514,9 @@ static int reload_policy(struct daemon *d)
 	}
 	if (strcmp(p->cgroup, d->pol->cgroup) || p->lsm != d->pol->lsm ||
 	    p->log != d->pol->log || strcmp(p->log_file, d->pol->log_file) ||
-	    strcmp(p->pin_dir, d->pol->pin_dir)) {
-		log_warnx("reload: %s changes cgroup, lsm, log, log_file or pin_dir, which need a "
-			  "restart: the policy in force stays", d->policy_path);
+	    strcmp(p->pin_dir, d->pol->pin_dir) || p->guard_off != d->pol->guard_off) {
+		log_warnx("reload: %s changes cgroup, lsm, log, log_file, guard or pin_dir, which "
+			  "need a restart: the policy in force stays", d->policy_path);
 		policy_free(p);
 		return -1;
 	}

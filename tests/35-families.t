@@ -20,7 +20,9 @@ for f in "$TESTS_DIR"/warn-policies/*.ini; do
 	cp "$f" "$T/$name.ini"
 	timeout 20 "$OPTGUARD" check "$T/$name.ini" > "$T/out" 2> "$T/err"
 	is "$?" "0" "warn $name: check exits 0"
-	is "$(cat "$T/err")" "$(sed "s#^FILE:#$T/$name.ini:#" "${f%.ini}.expect")" \
+	# (these policies name no cgroup: the whole-host warning is 10-cli.t's to check)
+	is "$(grep -v ': warning: no cgroup in \[enforcer\]' "$T/err")" \
+		"$(sed "s#^FILE:#$T/$name.ini:#" "${f%.ini}.expect")" \
 		"warn $name: the expected FILE:LINE: warnings on stderr"
 	like "$(cat "$T/out")" "^$T/$name.ini: ok: " "warn $name: the one-line summary"
 done
