@@ -228,7 +228,7 @@ int cmd_unload(int argc, char **argv)
 {
 	const char *usage = "usage: optguard unload [--pin-dir DIR]\n";
 	const char *pin_dir = OG_DEFAULT_PIN_DIR;
-	char state[600];
+	char state[600], why[600];
 	size_t n = 0;
 	int pid, r, i;
 
@@ -240,6 +240,14 @@ int cmd_unload(int argc, char **argv)
 		return 1;
 	}
 	pid = daemon_pid(pin_dir);
+	/* remove only from a pin_dir optguard pins into: nothing at all otherwise */
+	if (pid <= 0 && (r = pins_recognise(pin_dir, why, sizeof(why))) && r != -ENOENT) {
+		if (r == -EINVAL)
+			log_warnx("unload: %s: not an optguard pin_dir, nothing removed", why);
+		else
+			log_warnx("unload: %s: %s: nothing removed", pin_dir, strerror(-r));
+		return 1;
+	}
 	if (pid > 0) {
 		/* its link fds would keep the programs attached: stop it first */
 		if (kill(pid, SIGTERM) && errno != ESRCH) {

@@ -119,6 +119,23 @@ static int pin_one(struct bpf_link *l, const char *dir, const char *name)
 	return protect(path, 0);
 }
 
+/* mkdir -p, each directory 0700: -1 with errno (EEXIST when @path itself exists) */
+static int mkdir_p(const char *path)
+{
+	char buf[1024], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700);
+}
+
 int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 {
 	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
@@ -130,7 +147,7 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	ret = pins_bpffs(pin_dir);
 	if (ret)
 		return ret;
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+	if (mkdir_p(pin_dir) && errno != EEXIST) {
 		ret = -errno;
 		log_warn("%s", pin_dir);
 		return ret;
@@ -262,7 +279,17 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 	return bad;
 }
 
-/* Unlink every entry of @dir and remove it: 0 or -errno; *n += links removed. */
+/* What optguard pins in a pin_dir/dN directory: link-NAME and counters */
+static bool is_our_pin(const char *name)
+{
+	return !strncmp(name, "link-", 5) || !strcmp(name, "counters");
+}
+
+/*
+ * Remove what optguard pinned in @dir (pin_dir/dN) and the directory: 0 or
+ * -errno; *n += links removed.  Anything else found there stays (and so does
+ * the directory), with a warning: never remove what optguard did not make.
+ */
 static int remove_dir(const char *dir, size_t *n)
 {
 	struct dirent *e;
@@ -276,6 +303,11 @@ static int remove_dir(const char *dir, size_t *n)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!is_our_pin(e->d_name)) {
+			log_warnx("%s: not pinned by optguard: left as it is", path);
+			ret = -ENOTEMPTY;
+			continue;
+		}
 		/*
 		 * A link is released when its last reference goes: the pin's goes
 		 * in a deferred work item (seconds late under load), an fd's when it
@@ -284,27 +316,90 @@ static int remove_dir(const char *dir, size_t *n)
 		 */
 		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
 		if (unlink(path)) {
-			if (lfd >= 0)
-				close(lfd);
-			if (errno == EISDIR || errno == EPERM) {
-				ret = remove_dir(path, n) ?: ret;
-				continue;
-			}
 			ret = -errno;
 			log_warn("cannot remove %s", path);
-			continue;
+		} else if (n && lfd >= 0) {
+			(*n)++;
 		}
 		if (lfd >= 0)
 			close(lfd);
-		if (n && !strncmp(e->d_name, "link-", 5))
-			(*n)++;
 	}
 	closedir(d);
-	if (rmdir(dir) && errno != ENOENT) {
+	if (ret != -ENOTEMPTY && rmdir(dir) && errno != ENOENT) {
 		ret = -errno;
 		log_warn("cannot remove %s", dir);
 	}
 	return ret;
+}
+
+int pins_recognise(const char *pin_dir, char *why, size_t len)
+{
+	struct statfs sfs;
+	struct dirent *e;
+	int ours = 0, other = 0;
+	DIR *d;
+
+	if (statfs(pin_dir, &sfs))
+		return errno == ENOENT ? -ENOENT : -errno;
+	if (sfs.f_type != BPF_FS_MAGIC) {
+		snprintf(why, len, "%s is not on bpffs", pin_dir);
+		return -EINVAL;
+	}
+	d = opendir(pin_dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (is_daemon_dir(e))
+			ours++;
+		else
+			other++;
+	}
+	closedir(d);
+	if (other && !ours) {
+		snprintf(why, len, "%s holds %d entr%s and no optguard daemon's directory (dN)",
+			 pin_dir, other, other == 1 ? "y" : "ies");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pins_remove_all(const char *pin_dir, size_t *n)
+{
+	struct dirent *e;
+	char path[1024];
+	int ret = 0, r;
+	DIR *d;
+
+	*n = 0;
+	d = opendir(pin_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, e->d_name);
+		if (!is_daemon_dir(e)) {
+			log_warnx("%s: not pinned by optguard: left as it is", path);
+			ret = -ENOTEMPTY;
+			continue;
+		}
+		r = remove_dir(path, n);
+		ret = ret ?: r;
+	}
+	closedir(d);
+	if (!ret && rmdir(pin_dir) && errno != ENOENT) {
+		ret = -errno;
+		log_warn("cannot remove %s", pin_dir);
+	}
+	return ret;
+}
+
+int pins_remove_sub(const char *dir, size_t *n)
+{
+	*n = 0;
+	return remove_dir(dir, n);
 }
 
 void pins_drop_old(struct og_old_pins *old)
@@ -328,10 +423,4 @@ void pins_keep_old(struct og_old_pins *old)
 		bpf_link__destroy(old->links[i]);
 	}
 	memset(old, 0, sizeof(*old));
-}
-
-int pins_remove_all(const char *pin_dir, size_t *n)
-{
-	*n = 0;
-	return remove_dir(pin_dir, n);
 }

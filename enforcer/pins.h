@@ -44,7 +44,19 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len);
  * be attached, the setsockopt one present.  How many problems, named in @why.
  */
 int pins_check_dir(const char *dir, char *why, size_t len);
-/* Remove every pin under @pin_dir, and the directory: the links detach.  Count in *n. */
+/*
+ * Is @pin_dir one optguard pins into (on bpffs, and holding a daemon's dN
+ * directory or nothing)?  0; -ENOENT when it does not exist; -EINVAL, with
+ * why it is not in @why; or another -errno.
+ */
+int pins_recognise(const char *pin_dir, char *why, size_t len);
+/*
+ * Remove what optguard pinned under @pin_dir (its dN directories: links and
+ * counters), then the directory: the links detach.  Count them in *n.
+ * Anything else stays, with a warning, and -ENOTEMPTY.
+ */
 int pins_remove_all(const char *pin_dir, size_t *n);
+/* The same for one daemon's directory pin_dir/dN. */
+int pins_remove_sub(const char *dir, size_t *n);
 
 #endif

@@ -791,7 +791,7 @@ int cmd_run(int argc, char **argv)
 	if (pins_save(&d->bpf, d->pol->pin_dir, d->pin_sub, sizeof(d->pin_sub))) {
 		size_t n;
 
-		pins_remove_all(d->pin_sub, &n);
+		pins_remove_sub(d->pin_sub, &n);
 		goto out;
 	}
 	pins_drop_old(&d->old);

@@ -17,13 +17,49 @@
 #include "sha256.h"
 #include "state.h"
 
-/* "/sys/fs/bpf/optguard" -> "optguard": the name of this instance */
+/*
+ * The name of the instance of @pin_dir, for its files in OG_RUN_DIR; two
+ * pin_dirs never share one.  One directory below /sys/fs/bpf is its own name
+ * ("/sys/fs/bpf/optguard" -> "optguard"); any other path is '@' and the path
+ * below /sys/fs/bpf ("@@" and the whole path elsewhere) with '/' as '-' and a
+ * '-', '\\' or '@' of a component escaped as \\x2d, \\x5c, \\x40 (as
+ * systemd-escape(1) does): "/sys/fs/bpf/a/og" -> "@a-og", "/srv/pins" ->
+ * "@@srv-pins".  Repeated and trailing slashes do not count.
+ */
 static void instance(const char *pin_dir, char *buf, size_t len)
 {
-	char tmp[512];
+	const char *p = pin_dir, *end = pin_dir + strlen(pin_dir);
+	size_t o = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s", pin_dir);
-	snprintf(buf, len, "%s", basename(tmp));
+	while (end > pin_dir + 1 && end[-1] == '/')
+		end--;
+	if (!strncmp(p, "/sys/fs/bpf/", 12) && end > p + 12) {
+		p += 12;
+		while (*p == '/')
+			p++;
+		if (*p != '@' && !memchr(p, '/', end - p)) {
+			snprintf(buf, len, "%.*s", (int)(end - p), p);
+			return;
+		}
+		buf[o++] = '@';
+	} else {
+		buf[o++] = '@';
+		buf[o++] = '@';
+		while (*p == '/')
+			p++;
+	}
+	for (; p < end && o + 5 < len; p++) {
+		if (*p == '/') {
+			while (p + 1 < end && p[1] == '/')
+				p++;
+			buf[o++] = '-';
+		} else if (*p == '-' || *p == '\\' || *p == '@') {
+			o += snprintf(buf + o, len - o, "\\x%02x", (unsigned char)*p);
+		} else {
+			buf[o++] = *p;
+		}
+	}
+	buf[o] = '\0';
 }
 
 void state_paths(const char *pin_dir, char *state, size_t slen)

@@ -128,4 +128,43 @@ else
 fi
 like "$msg" "not enforced|no longer enforced|NOT enforced" "... it says enforcement ended"
 "$OPTGUARD" unload --pin-dir "$OG_PIN" > /dev/null 2>&1
+
+# 5. unload removes only what optguard pinned, from a pin_dir it recognises
+mkdir -p "$T/plain/sub" && echo keep > "$T/plain/file" && echo keep > "$T/plain/sub/f"
+out=$("$OPTGUARD" unload --pin-dir "$T/plain" 2>&1)
+is "$?" "1" "unload on an ordinary directory: exit 1"
+like "$out" "not on bpffs: not an optguard pin_dir, nothing removed" "... says why ($out)"
+[ -f "$T/plain/file" ] && [ -f "$T/plain/sub/f" ]
+ok $? "... and removes nothing"
+mkdir -p "$OG_PIN-foreign/x"
+out=$("$OPTGUARD" unload --pin-dir "$OG_PIN-foreign" 2>&1)
+is "$?" "1" "unload on a bpffs directory holding no optguard daemon's directory: exit 1"
+[ -d "$OG_PIN-foreign/x" ]
+ok $? "... and removes nothing"
+rm -rf "$OG_PIN-foreign"
+
+# 6. two pin_dirs with the same last component are two instances
+pa=$OG_PIN/a/og
+pb=$OG_PIN/b/og
+for x in a b; do
+	sed "s#^pin_dir = .*#pin_dir = $OG_PIN/$x/og#" "$T/p.ini" > "$T/$x.ini"
+done
+og_start "$T/a.ini" || echo "# daemon a did not start"
+a_pid=$DAEMON_PID
+timeout 120 "$OPTGUARD" run --policy "$T/b.ini" 2> "$T/b.err" &
+b_timeout=$!
+for _ in $(seq 1 200); do grep -q enforcing "$T/b.err" && break; sleep 0.05; done
+like "$(cat "$T/b.err")" "enforcing" "a second daemon on $pb starts beside the one on $pa"
+b_pid=$(pgrep -P "$b_timeout" -x optguard | head -1)
+like "$("$OPTGUARD" status --pin-dir "$pa" 2>&1)" "daemon: *pid $a_pid," "status of a names a's daemon"
+like "$("$OPTGUARD" status --pin-dir "$pb" 2>&1)" "daemon: *pid $b_pid," "status of b names b's daemon"
+"$OPTGUARD" unload --pin-dir "$pb" > /dev/null 2>&1
+wait "$b_timeout" 2>/dev/null
+kill -0 "$a_pid" 2>/dev/null
+ok $? "unload of b leaves a's daemon running"
+is "$(mark)" "set=-1 errno=EACCES" "... and a's policy enforced"
+ls /run/optguard/ | grep -q '^@optguard-test-[0-9]*-b-og\.'
+ok $((! $?)) "... and b's files in /run/optguard are gone"
+og_stop
+rm -rf "$OG_PIN"
 done_testing

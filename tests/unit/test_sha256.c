@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "sha256.h"
 #include "tap.h"
 
@@ -97,15 +98,24 @@ int main(void)
 		}
 	}
 	ASSERT_EQ(bad, 0, "lengths 0..200 against sha256sum(1): no difference");
-	/* a file larger than sha256_file's first read (64 KiB) */
+	/* a policy larger than one read: its hash is of the bytes policy_load() parsed */
 	f = fopen(path, "we");
-	for (i = 0; f && i < 1000; i++)
-		fwrite(buf, 1, sizeof(buf), f);
-	if (f)
+	if (f) {
+		fputs("[enforcer]\nmode = enforce\n", f);
+		for (i = 0; i < 2000; i++)
+			fprintf(f, "# %0100zu\n", i);
 		fclose(f);
-	ASSERT_OK(sha256_file(path, got), "sha256_file of 200000 bytes");
-	if (coreutils_sha256(path, want) == 0)
-		ASSERT_STREQ(got, want, "sha256_file against sha256sum(1)");
+	}
+	{
+		struct og_policy *p = NULL;
+		struct og_diag dg = {};
+
+		ASSERT_OK(policy_load(path, &p, &dg), "policy_load of a 200 KB policy");
+		if (p && coreutils_sha256(path, want) == 0)
+			ASSERT_STREQ(p->sha256, want, "its sha256 against sha256sum(1)");
+		policy_free(p);
+		diag_free(&dg);
+	}
 out:
 	close(fd);
 	unlink(path);
