@@ -293,6 +293,10 @@ static int policy_file_safe(const char *path, int fd)
 		log_warn("%s", path);
 		return -errno;
 	}
+	if (S_ISDIR(st.st_mode)) {
+		log_warnx("%s: %s", path, strerror(EISDIR));
+		return -EISDIR;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		log_warnx("%s: not a regular file: refusing it", path);
 		return -EPERM;
