@@ -1,0 +1,275 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The README's quick start on a pristine Debian 12, as a new user would run it (CI: .ci/run).
+#
+#   scripts/cleanroom.sh            as root, from a git checkout
+#
+# Builds (or takes from its cache) a bookworm root with mmdebstrap's "important" variant
+# (what a Debian install without any task selected has: priorities required and important),
+# from this machine's own apt sources (/etc/apt/sources.list, sources.list.d/*.list and
+# *.sources; no mirror is named here).  The README's prerequisites (git, make) are then
+# installed into a fresh copy of it, the commit checked out here is cloned into root's home
+# (/root: mode 0700 on Debian, where a root user clones first) and the README's two commands
+# run there exactly as written: `make run` until the daemon says it is enforcing, then
+# `./optguard unload`; then `make test`.  Whatever they need must be installed by the project
+# itself (scripts/deps.sh): a missing package fails.
+#
+# Everything runs in a private mount namespace (unshare --mount): proc, the host's /sys (its
+# cgroup2 mount at the same path; not its bpffs: like a host that has none, optguard mounts
+# its own, which lives and dies with this namespace), /dev, a tmpfs /run, the host's
+# resolv.conf.  Nothing is mounted in the host's namespace; on exit, failure included, every
+# process left in the namespace is killed and the work directory removed.
+#
+# Cache ($OPTGUARD_CLEANROOM_CACHE, default /var/cache/optguard-cleanroom): the root as a
+# tarball, rebuilt when older than $OPTGUARD_CLEANROOM_MAX_AGE days (default 7) or when the
+# sources or the variant changed; unpacked fresh on every run.  The .debs apt downloads inside
+# the root are kept there too (archives/, bind-mounted as the root's apt cache: apt still
+# resolves and installs every package in the root; only the download is saved).  The kernels
+# the VM tests boot are copied in from the host's /var/cache/optguard-selftests when it
+# exists (OPTGUARD_CLEANROOM_KERNELS=fresh downloads them in the root instead).
+# The work directory is under $OPTGUARD_CLEANROOM_WORK (default /var/tmp).
+set -eu
+
+SUITE=bookworm
+VARIANT=important
+PREREQS="git make"		# README.md, "Quick start": what a user has before the two commands
+CACHE=${OPTGUARD_CLEANROOM_CACHE:-/var/cache/optguard-cleanroom}
+MAX_AGE=${OPTGUARD_CLEANROOM_MAX_AGE:-7}
+WORKBASE=${OPTGUARD_CLEANROOM_WORK:-/var/tmp}
+KERNELS=${OPTGUARD_CLEANROOM_KERNELS:-copy}
+SELFTEST_CACHE=/var/cache/optguard-selftests
+RUN_TIMEOUT=${OPTGUARD_CLEANROOM_RUN_TIMEOUT:-1800}	# make run: deps, build, start
+TEST_TIMEOUT=${OPTGUARD_CLEANROOM_TEST_TIMEOUT:-2400}	# make test: deps, build, tests
+
+log() { echo "cleanroom: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# phase NAME CMD...: run CMD, print how long it took
+phase() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	log "phase '$name' took $(($(date +%s) - start))s$([ $rc -eq 0 ] || echo " and FAILED (exit $rc)")"
+	return $rc
+}
+
+# ---------------------------------------------------------------------------------------------
+# Inside the private mount namespace (the script runs itself again under unshare).
+# ---------------------------------------------------------------------------------------------
+
+# in_root CMD: CMD in a root login shell in the root (profile's PATH, HOME=/root), nothing of
+# this script's environment
+in_root() {
+	env -i TERM=dumb HOME=/root chroot "$R" /bin/bash -l -c "$1"
+}
+
+ns_cleanup() {
+	local rc=$? me p pass
+	trap - EXIT
+	me=$(readlink /proc/self/ns/mnt)
+	# every process left in this mount namespace (a daemon, a test, a guest): they hold it
+	for pass in TERM KILL; do
+		for p in /proc/[0-9]*; do
+			p=${p#/proc/}
+			[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+			[ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$me" ] || continue
+			kill -"$pass" "$p" 2>/dev/null && log "killed $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | cut -c1-80)) with SIG$pass"
+		done
+		sleep 1
+	done
+	# the namespace goes with its last process; unmount anyway, innermost first
+	awk -v r="$R" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	exit $rc
+}
+
+inside() {
+	R=$WORK/root
+	trap ns_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	mount --make-rprivate /
+
+	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+	mount --rbind /sys "$R/sys"
+	# not the host's bpffs: optguard mounts one when /sys/fs/bpf has none (enforcer/pins.c),
+	# here in this namespace only, so what it pins goes away with it
+	if mountpoint -q "$R/sys/fs/bpf"; then
+		umount -R "$R/sys/fs/bpf" 2>/dev/null || umount -l "$R/sys/fs/bpf"
+	fi
+	mount --rbind /dev "$R/dev"
+	mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$R/run"
+	mkdir -m 1777 "$R/run/lock"
+	# name resolution as this machine has it (a fresh install gets it from DHCP)
+	if [ -e /etc/resolv.conf ]; then
+		rm -f "$R/etc/resolv.conf"
+		cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+	fi
+	mkdir -p "$CACHE/archives/partial"
+	mount --bind "$CACHE/archives" "$R/var/cache/apt/archives"
+	if [ "$KERNELS" = copy ] && [ -d "$SELFTEST_CACHE/kernels" ]; then
+		mkdir -p "$R$SELFTEST_CACHE"
+		cp -a "$SELFTEST_CACHE/kernels" "$SELFTEST_CACHE/apt" "$R$SELFTEST_CACHE/"
+	fi
+
+	phase "prerequisites ($PREREQS)" in_root "export DEBIAN_FRONTEND=noninteractive;
+		apt-get update -q >/dev/null && apt-get install -q -y $PREREQS >/dev/null"
+
+	# the commit under test, cloned in the root by its own git into root's home
+	git clone -q --bare "$TOP" "$R/var/tmp/optguard.git"
+	phase "git clone" in_root 'cd /root && git clone -q /var/tmp/optguard.git optguard &&
+		stat -c "%n: mode %a" /root && git -C optguard log -1 --format="at %h %s"'
+
+	# 1. make run, until it enforces; then ./optguard unload (README: "Quick start")
+	local out=$WORK/make-run.log start pid rc=0 i
+	start=$(date +%s)
+	in_root "cd /root/optguard && timeout $RUN_TIMEOUT make run" > "$out" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null && ! grep -q enforcing "$out"; do
+		sleep 1
+	done
+	if ! grep -q enforcing "$out"; then
+		wait $pid || rc=$?
+		sed 's/^/  | /' "$out" >&2
+		die "make run ended (exit $rc) without enforcing, after $(($(date +%s) - start))s"
+	fi
+	log "phase 'make run' enforcing after $(($(date +%s) - start))s"
+	sed 's/^/  | /' "$out" >&2
+	phase "./optguard unload" in_root 'cd /root/optguard && ./optguard status >/dev/null &&
+		./optguard unload' || die "./optguard unload failed"
+	for i in $(seq 1 30); do kill -0 $pid 2>/dev/null || break; sleep 1; done
+	rc=0
+	if kill -0 $pid 2>/dev/null; then
+		die "make run still runs 30 s after ./optguard unload"
+	fi
+	wait $pid || rc=$?
+	sed -n '/enforcing/,$p' "$out" | sed 1d | sed 's/^/  | /' >&2
+	[ $rc -eq 0 ] || die "make run exited $rc after ./optguard unload (expected 0)"
+	if [ -e "$R/sys/fs/bpf/optguard" ]; then
+		die "/sys/fs/bpf/optguard is still there after ./optguard unload"
+	fi
+
+	# 2. make test
+	phase "make test" in_root "cd /root/optguard && timeout $TEST_TIMEOUT make test" 2>&1 |
+		sed 's/^/  | /' >&2
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] || die "make test failed (exit $rc)"
+	log "the README's quick start works on a pristine $SUITE root"
+}
+
+# ---------------------------------------------------------------------------------------------
+# On the host
+# ---------------------------------------------------------------------------------------------
+
+# The machine's apt sources for $SUITE as one-line entries, "deb [signed-by=K] URI SUITE COMP..."
+host_sources() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] && grep -E '^[[:space:]]*deb[[:space:]]' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '
+		function flush(u, s, opt) {
+			if (types ~ /(^| )deb( |$)/ && tolower(enabled) != "no" && uris != "") {
+				opt = (sb != "" ? "[signed-by=" sb "] " : "")
+				n = split(uris, U, " "); m = split(suites, S, " ")
+				for (u = 1; u <= n; u++) for (s = 1; s <= m; s++)
+					print "deb " opt U[u] " " S[s] " " comps
+			}
+			types = uris = suites = comps = sb = enabled = ""
+		}
+		/^[ \t]*#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		/^[ \t]/ { next }		# a continuation line (an inline key block)
+		{
+			key = tolower($1); sub(/:$/, "", key); val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+			if (key == "types") types = val
+			else if (key == "uris") uris = val
+			else if (key == "suites") suites = val
+			else if (key == "components") comps = val
+			else if (key == "enabled") enabled = val
+			else if (key == "signed-by" && val ~ /^\//) sb = val
+		}
+		END { flush() }' "$f"
+	done
+}
+
+suite_sources() {
+	host_sources | awk -v s="$SUITE" '{
+		i = 2
+		if ($2 ~ /^\[/) {		# [options], maybe several fields
+			while (i <= NF && $i !~ /\]$/) i++
+			i++
+		}
+		if ($(i + 1) == s || $(i + 1) == s "-updates" || $(i + 1) == s "-security") {
+			$1 = $1; print
+		}
+	}' | sort -u
+}
+
+# the pristine root: from the cache, or built now
+ensure_tarball() {
+	local tar=$CACHE/$SUITE.tar key sources
+	sources=$(suite_sources)
+	[ -n "$sources" ] || die "no apt source of this machine serves $SUITE"
+	key=$(printf '%s\n' "variant=$VARIANT" "$sources" "$(dpkg-query -W -f '${Version}' mmdebstrap)" |
+		sha256sum | cut -c1-16)
+	if [ -f "$tar" ] && [ "$(cat "$tar.key" 2>/dev/null)" = "$key" ] &&
+		[ -n "$(find "$tar" -mtime -"$MAX_AGE")" ]; then
+		log "pristine root: $tar ($(du -h "$tar" | cut -f1), built $(date -r "$tar" +%F))"
+		return 0
+	fi
+	log "building the pristine root ($SUITE, variant $VARIANT) from:"
+	printf '%s\n' "$sources" | sed 's/^/  /' >&2
+	local -a mirrors
+	mapfile -t mirrors <<< "$sources"
+	rm -f "$tar" "$tar.key" "$tar.new.tar"
+	mmdebstrap --quiet --variant="$VARIANT" --mode=root --format=tar "$SUITE" "$tar.new.tar" \
+		"${mirrors[@]}"
+	mv "$tar.new.tar" "$tar"
+	echo "$key" > "$tar.key"
+	log "pristine root: $tar ($(du -h "$tar" | cut -f1))"
+}
+
+host_cleanup() {
+	local rc=$?
+	trap - EXIT
+	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+		# nothing is mounted there in this namespace: say so if it were, and never cross it
+		if grep -qF " $WORK/" /proc/self/mounts; then
+			log "BUG: mounts under $WORK in the host's namespace:"
+			grep -F " $WORK/" /proc/self/mounts >&2
+			rc=1
+		else
+			rm -rf --one-file-system "$WORK"
+		fi
+	fi
+	log "total $(($(date +%s) - T0))s"
+	exit $rc
+}
+
+if [ "${1:-}" = --inside ]; then
+	WORK=$2
+	TOP=$3
+	inside
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "needs root (mmdebstrap, chroot, mounts)"
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+git -C "$TOP" rev-parse HEAD > /dev/null || die "$TOP is not a git checkout"
+T0=$(date +%s)
+phase "host packages" "$TOP/scripts/deps.sh" cleanroom
+mkdir -p "$CACHE"
+exec 9> "$CACHE/lock"
+flock 9			# one clean-room run at a time shares the cache
+phase "pristine root" ensure_tarball
+
+mkdir -p "$WORKBASE"
+WORK=$(mktemp -d "$WORKBASE/optguard-cleanroom.XXXXXX")
+trap host_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+mkdir "$WORK/root"
+phase "unpack" tar -C "$WORK/root" --numeric-owner -xpf "$CACHE/$SUITE.tar"
+unshare --mount --propagation private -- "$0" --inside "$WORK" "$TOP"
