@@ -61,7 +61,7 @@ phase() {
 # in_root CMD: CMD in a root login shell in the root (profile's PATH, HOME=/root), nothing of
 # this script's environment
 in_root() {
-	env -i TERM=dumb HOME=/root chroot "$R" /bin/bash -l -c "$1"
+	env -i TERM=dumb HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$R" /bin/bash -l -c "$1"
 }
 
 ns_cleanup() {

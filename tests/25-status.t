@@ -50,7 +50,8 @@ is "$?" "1" "a second daemon with the same pin_dir refuses to start"
 like "$out" "another optguard daemon \(pid $DAEMON_PID\) runs with pin_dir $pin" \
 	"... and says which daemon runs"
 
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPTGUARD" status --pin-dir "$pin" 2>&1)
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$(public_copy "$OPTGUARD")" status \
+	--pin-dir "$pin" 2>&1)
 is "$?" "1" "status as non-root exits 1"
 like "$out" "status: needs root" "... with a clear message"
 
