@@ -90,6 +90,9 @@ inside() {
 	trap 'exit 1' INT TERM HUP
 	mount --make-rprivate /
 
+	# the root a mount point, as / is on a machine (`mount --make-rprivate /` in a test
+	# fails on a plain directory)
+	mount --bind "$R" "$R"
 	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 	mount --rbind /sys "$R/sys"
 	# not the host's bpffs: optguard mounts one when /sys/fs/bpf has none (enforcer/pins.c),
@@ -151,10 +154,27 @@ inside() {
 
 	# 2. make test
 	phase "make test" in_root "cd /root/optguard && timeout $TEST_TIMEOUT make test" 2>&1 |
-		sed 's/^/  | /' >&2
+		tee "$WORK/make-test.log" | sed -u 's/^/  | /' >&2
 	rc=${PIPESTATUS[0]}
-	[ "$rc" -eq 0 ] || die "make test failed (exit $rc)"
+	leftovers
+	if [ "$rc" -ne 0 ]; then
+		# prove says which tests failed, not why: each failed file again, verbosely
+		local f
+		for f in $(awk '/^tests\/.*\.t +\(Wstat/ {print $1}' "$WORK/make-test.log"); do
+			log "$f again, verbosely (its failures and their diagnostics):"
+			in_root "cd /root/optguard && OPTGUARD=\$PWD/optguard OUTPUT=\$PWD/.output \
+				timeout 600 prove -v $f" 2>&1 | grep -A8 '^not ok' | sed 's/^/  | /' >&2 || true
+		done
+		die "make test failed (exit $rc)"
+	fi
 	log "the README's quick start works on a pristine $SUITE root"
+}
+
+# what the tests left in the root (they must leave nothing): said, not failed on
+leftovers() {
+	local l
+	l=$(cd "$R" && ls -d sys/fs/bpf/* run/optguard/* 2>/dev/null || true)
+	[ -z "$l" ] || log "left behind in the root: $(echo $l)"
 }
 
 # ---------------------------------------------------------------------------------------------
