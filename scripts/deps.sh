@@ -6,9 +6,10 @@
 # be empty or stale: when apt cannot install, the lists are updated and it tries again.
 set -eu
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libinih-dev bpftool make gcc"
-# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz)
+# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz); groff-base: the man
+# pages' check (tests/80-install.t; a fresh Debian without man-db has no groff)
 test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 busybox-static cpio
-	libclang-rt-dev"
+	libclang-rt-dev groff-base"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
@@ -31,7 +32,8 @@ export DEBIAN_FRONTEND=noninteractive
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
 if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>"$err"; then
-	echo "deps: apt-get install failed ($(grep -m1 '^E:' "$err" || tail -1 "$err")): updating the package lists"
+	why=$(grep -m1 '^E:' "$err" || tail -1 "$err")
+	echo "deps: apt-get install failed ($why): updating the package lists"
 	apt-get update >/dev/null
 	apt-get install -y --no-install-recommends $missing >/dev/null
 fi
