@@ -117,8 +117,11 @@ inside() {
 		cp -a "$SELFTEST_CACHE/kernels" "$SELFTEST_CACHE/apt" "$R$SELFTEST_CACHE/"
 	fi
 
+	# the lists are emptied again: deps.sh must cope with lists that are missing or stale (a
+	# machine installed months ago), updating them itself
 	phase "prerequisites ($PREREQS)" in_root "export DEBIAN_FRONTEND=noninteractive;
-		apt-get update -q >/dev/null && apt-get install -q -y $PREREQS >/dev/null"
+		apt-get update -q >/dev/null && apt-get install -q -y $PREREQS >/dev/null &&
+		find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -delete"
 
 	# the commit under test, cloned in the root by its own git into root's home
 	git clone -q --bare "$TOP" "$R/var/tmp/optguard.git"
@@ -150,6 +153,8 @@ inside() {
 	wait $pid || rc=$?
 	sed -n '/enforcing/,$p' "$out" | sed 1d | sed 's/^/  | /' >&2
 	[ $rc -eq 0 ] || die "make run exited $rc after ./optguard unload (expected 0)"
+	grep -q "^deps: apt-get install failed.*updating the package lists" "$out" ||
+		die "deps.sh did not update the empty package lists"
 	if [ -e "$R/sys/fs/bpf/optguard" ]; then
 		die "/sys/fs/bpf/optguard is still there after ./optguard unload"
 	fi
