@@ -11,8 +11,9 @@
 # installed into a fresh copy of it, the commit checked out here is cloned into root's home
 # (/root: mode 0700 on Debian, where a root user clones first) and the README's two commands
 # run there exactly as written: `make run` until the daemon says it is enforcing, then
-# `./optguard unload`; then `make test`.  Whatever they need must be installed by the project
-# itself (scripts/deps.sh): a missing package fails.
+# `./optguard unload`; then `make test`, and `make fuzz` for a few seconds (its packages).
+# Whatever they need must be installed by the project itself (scripts/deps.sh): a missing
+# package fails.
 #
 # Everything runs in a private mount namespace (unshare --mount): proc, the host's /sys (its
 # cgroup2 mount at the same path; not its bpffs: like a host that has none, optguard mounts
@@ -25,8 +26,9 @@
 # sources or the variant changed; unpacked fresh on every run.  The .debs apt downloads inside
 # the root are kept there too (archives/, bind-mounted as the root's apt cache: apt still
 # resolves and installs every package in the root; only the download is saved).  The kernels
-# the VM tests boot are copied in from the host's /var/cache/optguard-selftests when it
-# exists (OPTGUARD_CLEANROOM_KERNELS=fresh downloads them in the root instead).
+# the VM tests boot are fetched in the root by selftests/kernels.sh from the root's own apt
+# sources (some 20 s); OPTGUARD_CLEANROOM_KERNELS=copy copies the host's
+# /var/cache/optguard-selftests in instead.
 # The work directory is under $OPTGUARD_CLEANROOM_WORK (default /var/tmp).
 # OPTGUARD_CLEANROOM_SKIPS=1 runs the host tests once more, verbosely, and lists what they skip.
 set -eu
@@ -37,7 +39,7 @@ PREREQS="git make"		# README.md, "Quick start": what a user has before the two c
 CACHE=${OPTGUARD_CLEANROOM_CACHE:-/var/cache/optguard-cleanroom}
 MAX_AGE=${OPTGUARD_CLEANROOM_MAX_AGE:-7}
 WORKBASE=${OPTGUARD_CLEANROOM_WORK:-/var/tmp}
-KERNELS=${OPTGUARD_CLEANROOM_KERNELS:-copy}
+KERNELS=${OPTGUARD_CLEANROOM_KERNELS:-fresh}
 SELFTEST_CACHE=/var/cache/optguard-selftests
 RUN_TIMEOUT=${OPTGUARD_CLEANROOM_RUN_TIMEOUT:-1800}	# make run: deps, build, start
 TEST_TIMEOUT=${OPTGUARD_CLEANROOM_TEST_TIMEOUT:-2400}	# make test: deps, build, tests
@@ -133,10 +135,10 @@ inside() {
 	start=$(date +%s)
 	in_root "cd /root/optguard && timeout $RUN_TIMEOUT make run" > "$out" 2>&1 &
 	pid=$!
-	while kill -0 $pid 2>/dev/null && ! grep -q enforcing "$out"; do
+	while kill -0 $pid 2>/dev/null && ! grep -q "^optguard: enforcing " "$out"; do
 		sleep 1
 	done
-	if ! grep -q enforcing "$out"; then
+	if ! grep -q "^optguard: enforcing " "$out"; then
 		wait $pid || rc=$?
 		sed 's/^/  | /' "$out" >&2
 		die "make run ended (exit $rc) without enforcing, after $(($(date +%s) - start))s"
@@ -174,6 +176,11 @@ inside() {
 		done
 		die "make test failed (exit $rc)"
 	fi
+	# 3. not in the quick start, but its packages must come with it too: make fuzz, briefly
+	phase "make fuzz FUZZ_SECONDS=5" in_root "cd /root/optguard &&
+		timeout 900 make fuzz FUZZ_SECONDS=5" 2>&1 | sed -u 's/^/  | /' >&2
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] || die "make fuzz failed (exit $rc)"
 	if [ "${OPTGUARD_CLEANROOM_SKIPS:-0}" = 1 ]; then
 		# which tests skip here, and why (a skip a fresh machine should not need is a bug)
 		phase "skips" in_root 'cd /root/optguard && OPTGUARD=$PWD/optguard \
