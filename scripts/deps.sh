@@ -1,16 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages optguard needs to build (build) or to run its
-# tests (test), when they are missing and we are root.  Quiet when all are there.
+# tests (test), or for the clean-room check (cleanroom: scripts/cleanroom.sh), when they
+# are missing and we are root.  Quiet when all are there.  A fresh root's package lists may
+# be empty or stale: when apt cannot install, the lists are updated and it tries again.
 set -eu
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libinih-dev bpftool make gcc"
-# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz)
-test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 busybox-static cpio tcpdump
-	libclang-rt-dev mandoc"
+# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz); groff-base and
+# mandoc: the man pages' checks (tests/15-man.t, 80-install.t; a fresh Debian has no groff)
+test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 busybox-static cpio
+	tcpdump libclang-rt-dev mandoc groff-base"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+# mmdebstrap builds the pristine root; git clones the checkout into it
+cleanroom) want="mmdebstrap git tar util-linux" ;;
+*) echo "usage: $0 build|test|cleanroom" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do
@@ -24,7 +29,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y --no-install-recommends $missing >/dev/null; then
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>"$err"; then
+	why=$(grep -m1 '^E:' "$err" || tail -1 "$err")
+	echo "deps: apt-get install failed ($why): updating the package lists"
 	apt-get update >/dev/null
 	apt-get install -y --no-install-recommends $missing >/dev/null
 fi

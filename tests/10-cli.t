@@ -188,8 +188,10 @@ is "$(cat "$T/out")" "" "unknown flag: nothing on stdout"
 
 # --- run refuses ----------------------------------------------------------------
 if command -v setpriv > /dev/null; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups "${OG[@]}" run \
-		--policy "$T/good.ini" > "$T/out" 2> "$T/err"
+	# a copy uid 65534 can reach wherever the checkout is: it must hear "must be run as
+	# root", not the shell's "Permission denied" (exit 126) for a binary in /root
+	setpriv --reuid=65534 --regid=65534 --clear-groups timeout 10 "$(public_copy "$OPTGUARD")" \
+		run --policy "$T/good.ini" > "$T/out" 2> "$T/err"
 	is "$?" "1" "run as non-root (uid 65534): exit 1"
 	like "$(cat "$T/err")" "must be run as root" "run as non-root: says it must be run as root"
 else

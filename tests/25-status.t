@@ -55,7 +55,8 @@ like "$out" "another optguard daemon \(pid $DAEMON_PID\) runs with pin_dir $pin"
 like "$("$OPTGUARD" status --pin-dir "$pin")" "daemon: +pid $DAEMON_PID," \
 	"... and leaves the running daemon's lock: status still sees it run"
 
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPTGUARD" status --pin-dir "$pin" 2>&1)
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$(public_copy "$OPTGUARD")" status \
+	--pin-dir "$pin" 2>&1)
 is "$?" "1" "status as non-root exits 1"
 like "$out" "status: needs root" "... with a clear message"
 

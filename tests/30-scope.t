@@ -16,11 +16,13 @@ other=$(mkcg other)		# a sibling of the policy's cgroup, not the root
 sockopt="$TESTS_DIR/clients/sockopt.py"
 
 # python3 as uid 65534: setpriv drops privileges after in_cg moved the
-# process; the interpreter and the client must be ones that user may run
+# process; the interpreter and the client must be ones that user may run (the client is
+# copied where it can: the checkout may be in root's home, /root, mode 0700)
 nobody_py=""
+nobody_sockopt=$(public_copy "$sockopt")
 if command -v setpriv > /dev/null; then
 	for p in /usr/bin/python3 "$(command -v python3)"; do
-		if [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$p" "$sockopt" \
+		if [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$p" "$nobody_sockopt" \
 			SO_REUSEADDR 1 2>/dev/null)" = "set=0 get=1" ]; then
 			nobody_py=$p
 			break
@@ -94,13 +96,13 @@ is "$(in_cg "$cg" python3 "$sockopt" 1:18 7)" "set=-1 errno=EACCES" \
 is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=0 get=3" \
 	"uid scope: root is not uid nobody, SO_PRIORITY is allowed"
 if [ -n "$nobody_py" ]; then
-	is "$(in_cg "$cg" "${as_nobody[@]}" "$sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
+	is "$(in_cg "$cg" "${as_nobody[@]}" "$nobody_sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
 		"uid scope: uid nobody (65534) is denied SO_PRIORITY"
-	is "$(in_cg "$other" "${as_nobody[@]}" "$sockopt" SO_PRIORITY 3)" "set=0 get=3" \
+	is "$(in_cg "$other" "${as_nobody[@]}" "$nobody_sockopt" SO_PRIORITY 3)" "set=0 get=3" \
 		"uid scope: uid nobody outside the policy's cgroup is untouched"
 	# without CAP_NET_ADMIN the kernel itself says EPERM to SO_MARK; EACCES
 	# can come only from the rule with the uid scope
-	is "$(in_cg "$leaf" "${as_nobody[@]}" "$sockopt" SO_MARK 5)" "set=-1 errno=EACCES" \
+	is "$(in_cg "$leaf" "${as_nobody[@]}" "$nobody_sockopt" SO_MARK 5)" "set=-1 errno=EACCES" \
 		"same cgroup depth: the scope with a uid beats the cgroup-only scope"
 else
 	skip "no setpriv, or no python3 that uid 65534 may run" "uid scope: uid nobody denied"

@@ -48,7 +48,8 @@ like "$(tail -1 "$T/err")" "^$T/dir.ini: 1 error$" "check a directory: the count
 bad "check a file that cannot be read" 1 "^/proc/self/mem: read error: Input/output error$" 2 \
 	check /proc/self/mem
 if command -v setpriv > /dev/null; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$OPTGUARD" check "$T/secret.ini" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$(public_copy "$OPTGUARD")" check \
+		"$T/secret.ini" \
 		> "$T/out" 2> "$T/err"
 	is "$?" "1" "check an unreadable file (as nobody): exit 1"
 	is "$(head -1 "$T/err")" "$T/secret.ini: Permission denied" \

@@ -6,6 +6,9 @@
 : "${OPTGUARD:=$(cd "$(dirname "$0")/.." && pwd)/optguard}"
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/optguard-test.XXXXXX)
+# what a test runs as another uid (65534) is copied here first (as_other_uid): the checkout
+# may be where that uid cannot reach, e.g. in root's home (/root is 0700 on Debian)
+PUB=$(mktemp -d /tmp/optguard-pub.XXXXXX) && chmod 0755 "$PUB"
 CG2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 CG=""			# the test's cgroup: $CG2/optguard-test-PID
 DAEMON_PID=""		# the optguard process
@@ -76,7 +79,7 @@ cleanup() {
 	# the lock and state files of a test's own pin_dir (pin_dir = /sys/fs/bpf/optguard-test-PID)
 	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state \
 		/run/optguard/optguard-test-$$.reload
-	rm -rf "$T"
+	rm -rf "$T" "$PUB"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -85,6 +88,15 @@ require_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root (loads BPF programs)"
 	[ -n "$CG2" ] || skip_all "no cgroup2 mount in /proc/self/mountinfo"
 	[ -x "$OPTGUARD" ] || skip_all "no optguard binary at $OPTGUARD (run make)"
+}
+
+# public_copy FILE: print the path of a copy of FILE that every uid may read and run (in $PUB)
+public_copy() {
+	local dst
+	dst="$PUB/$(basename "$1")"
+	[ -e "$dst" ] || { cp "$1" "$dst.tmp" && chmod 0755 "$dst.tmp" && mv "$dst.tmp" "$dst"; } ||
+		return 1
+	echo "$dst"
 }
 
 # mkcg NAME: make $CG2/optguard-test-PID/NAME (nested names allowed), print it
