@@ -101,8 +101,10 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
 # (enforcer/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
 # taken from the build's kernel like that; struct sock and socket are read by the LSM
-# programs only, which are always relocated against the running kernel's BTF.
-MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common
+# programs only, which are always relocated against the running kernel's BTF; so are the
+# second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
+MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common \
+	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd
 $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 	$(call msg,GEN-BTF,$@)
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<

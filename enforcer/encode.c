@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "encode.h"
+#include "gaps.h"
 
 int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out)
 {
@@ -129,6 +130,8 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	enc->cfg.log = p->log != OG_LOG_NONE;
 	enc->cfg.log_rate = p->log_rate;
 	enc->cfg.log_force = p->log_force;
+	enc->cfg.compat = !p->compat_allow;
+	enc->cfg.cmsg = policy_needs_cmsg(p);
 	enc->nids = p->nrules + 1;
 
 	for (i = 0; i < p->nrules && !ret; i++) {

@@ -122,7 +122,9 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 		log_warn("%s", dir);
 		return ret;
 	}
-	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")))
+	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")) ||
+	    (ret = pin_one(b->uring_link, dir, "lsm-uring")) ||
+	    (ret = pin_one(b->cmsg_link, dir, "lsm-sendmsg")))
 		return ret;
 	for (i = 0; i < sizeof(force_names) / sizeof(force_names[0]); i++)
 		if ((ret = pin_one(b->force_links[i], dir, force_names[i])))

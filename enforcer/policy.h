@@ -79,6 +79,7 @@ struct og_policy {
 	char *log_file;		/* "-" = stderr */
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
 	bool log_force;		/* log_force = all: also forced values that took, and closes */
+	bool compat_allow;	/* compat = allow: 32-bit callers pass value-aware rules (LSM) */
 	char *pin_dir;
 	struct og_scope *scopes;
 	size_t nscopes;

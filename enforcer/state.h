@@ -26,9 +26,12 @@ struct og_state {
  * (the message names its pid), or another -errno.
  */
 int state_lock(struct og_state *st, const char *pin_dir);
-/* Write the state file atomically (temp file + rename). */
+/*
+ * Write the state file atomically (temp file + rename).  @bypass: which
+ * rules compat callers and control messages get past ("" when none).
+ */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval);
+		const char *hooks, const char *lsm_reason, bool has_retval, const char *bypass);
 /* Release the lock; the state file and pins stay (enforcement outlives the daemon). */
 void state_release(struct og_state *st);
 
