@@ -58,7 +58,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
-TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/bench/hammer
+TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/compat $(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
@@ -149,6 +149,11 @@ $(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
 $(OUTPUT)/tests/sockopt32: tests/clients/sockopt.c | $(OUTPUT)/tests deps-test
 	$(call msg,CC-m32,$@)
 	$(Q)$(CC) -m32 -O2 -Wall $< -o $@
+
+# int $0x80 and compat io_uring rings from a 64-bit binary (tests/50-compat.t)
+$(OUTPUT)/tests/compat: tests/clients/compat.c | $(OUTPUT)/tests deps-test
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall $< -o $@
 
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
 $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps
