@@ -7,9 +7,10 @@
  * neither setsockopt hook sees them.  This hook does.  ____sys_sendmsg
  * copies (and for a compat caller converts) the control messages into a
  * kernel buffer before security_socket_sendmsg(), so msg_control is the
- * kernel's own copy (msg_control_is_user false; checked on 5.10, 6.1, 6.12,
- * 6.18, 7.x): what is read here is what the protocol will use, however the
- * application changes its memory meanwhile.  Each such cmsg is decided by
+ * kernel's own copy (msg_control_is_user false, but for compat callers
+ * before 6.4: see below; checked on 5.10, 6.1, 6.12, 6.18, 7.x): what is
+ * read here is what the protocol will use, however the application changes
+ * its memory meanwhile.  Each such cmsg is decided by
  * the rule of the option it sets (IPV6_HOPLIMIT by IPV6_UNICAST_HOPS's), as
  * a setsockopt of that value would be: a value a deny, rewrite or clamp
  * rule would not leave as it is fails the sendmsg with the rule's errno
@@ -24,6 +25,7 @@
 
 #define OG_CMSG_MAX		16
 #define OG_IPV6_UNICAST_HOPS	16
+#define OG_MSG_CMSG_COMPAT	0x80000000	/* ____sys_sendmsg of a compat caller */
 
 /* struct cmsghdr, x86-64 */
 struct og_cmsghdr {
@@ -105,7 +107,14 @@ int BPF_PROG(og_lsm_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 	sk = sock->sk;
 	famtype = (sk ? (__u32)sk->__sk_common.skc_family << 16 : 0) | (sock->type & 0xffff);
 	ctl = msg->msg_control;
-	if (BPF_CORE_READ_BITFIELD_PROBED(msg, msg_control_is_user))
+	/*
+	 * A compat caller's messages were converted into a kernel buffer, but
+	 * before "net/compat: Update msg_control_is_user when setting a kernel
+	 * pointer" (6.4; not in 5.10 or 6.1) the flag still says user: seen on
+	 * 6.1.  bpf_probe_read_kernel refuses user addresses in any case.
+	 */
+	if (BPF_CORE_READ_BITFIELD_PROBED(msg, msg_control_is_user) &&
+	    !(msg->msg_flags & OG_MSG_CMSG_COMPAT))
 		goto too_many;	/* not the kernel's copy: cannot be read safely, fail closed */
 
 	for (i = 0; i < OG_CMSG_MAX; i++) {
