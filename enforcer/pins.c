@@ -144,7 +144,7 @@ static int remove_dir(const char *dir, size_t *n)
 	struct dirent *e;
 	char path[1024];
 	DIR *d = opendir(dir);
-	int ret = 0;
+	int ret = 0, lfd;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -152,7 +152,16 @@ static int remove_dir(const char *dir, size_t *n)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		/*
+		 * A link's last reference dropped by the unlink is put from a
+		 * workqueue (6.12, 6.18): the program kept running after unload
+		 * returned, the longer the more LSM links.  Held here, the last
+		 * reference is this fd, whose close detaches at once.
+		 */
+		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
 		if (unlink(path)) {
+			if (lfd >= 0)
+				close(lfd);
 			if (errno == EISDIR || errno == EPERM) {
 				ret = remove_dir(path, n) ?: ret;
 				continue;
@@ -161,6 +170,8 @@ static int remove_dir(const char *dir, size_t *n)
 			log_warn("cannot remove %s", path);
 			continue;
 		}
+		if (lfd >= 0)
+			close(lfd);
 		if (n && !strncmp(e->d_name, "link-", 5))
 			(*n)++;
 	}
