@@ -59,7 +59,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/tests/attack \
-	$(OUTPUT)/bench/hammer
+	$(OUTPUT)/tests/compat $(OUTPUT)/bench/hammer
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
@@ -102,8 +102,10 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
 # (enforcer/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
 # taken from the build's kernel like that; struct sock and socket are read by the LSM
-# programs only, which are always relocated against the running kernel's BTF.
-MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common
+# programs only, which are always relocated against the running kernel's BTF; so are the
+# second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
+MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common \
+	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd
 $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 	$(call msg,GEN-BTF,$@)
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<
@@ -158,6 +160,11 @@ $(OUTPUT)/tests/race: tests/clients/race.c | $(OUTPUT)/tests deps
 $(OUTPUT)/tests/attack: tests/clients/attack.c | $(OUTPUT)/tests deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) $< -o $@
+
+# int $0x80 and compat io_uring rings from a 64-bit binary (tests/50-compat.t)
+$(OUTPUT)/tests/compat: tests/clients/compat.c | $(OUTPUT)/tests deps-test
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall $< -o $@
 
 # the client bench/daemon.sh runs: plain C, no library (it starts in the P8 measurement)
 $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps

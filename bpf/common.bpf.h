@@ -190,14 +190,16 @@ static __always_inline struct og_rule *lookup_rule(__u32 gen, const struct og_ge
  * what the hook knows of the call.  @who is NULL where the current task made
  * the call; sock_ops callbacks, which may run in softirq, pass the plan of
  * the socket instead (its creator is the event's caller).  @close makes it a
- * close event (OG_EV_CLOSE) with @who's telemetry, not a decision.  Callers
+ * close event (OG_EV_CLOSE) with @who's telemetry, not a decision; @evflags
+ * are OG_EV_* bits the hook adds (why it decided: OG_EV_COMPAT).  Callers
  * pass literals for @who and @close, so each program keeps only its branch.
  */
-static __always_inline void account_ext(const struct og_call *call, __u32 gen,
-					const struct og_gen_config *cfg, __u32 rule_id,
-					int verdict, __u32 err, __u8 vtype, int have,
-					const struct og_val *req, const struct og_val *eff,
-					const struct og_sk_plan *who, int close, __u64 lifetime)
+static __always_inline void account_full(const struct og_call *call, __u32 gen,
+					 const struct og_gen_config *cfg, __u32 rule_id,
+					 int verdict, __u32 err, __u8 vtype, int have,
+					 const struct og_val *req, const struct og_val *eff,
+					 const struct og_sk_plan *who, int close, __u64 lifetime,
+					 __u32 evflags)
 {
 	struct og_counters *c = bpf_map_lookup_elem(&og_counters, &rule_id);
 	struct og_event *e;
@@ -263,7 +265,7 @@ static __always_inline void account_ext(const struct og_call *call, __u32 gen,
 	e->mode = cfg->mode;
 	e->vtype = vtype;
 	e->flags = (vtype == OG_VT_STR ? OG_EV_STR : 0) | (have ? 0 : OG_EV_NOVAL) |
-		   gen << OG_EV_GEN_SHIFT;
+		   gen << OG_EV_GEN_SHIFT | evflags;
 	e->requested = req->num;
 	e->effective = eff->num;
 	__builtin_memcpy(e->req_str, req->str, OG_STR_MAX);
@@ -296,6 +298,16 @@ static __always_inline void account_ext(const struct og_call *call, __u32 gen,
 
 		bpf_ringbuf_output(&og_events, &wake, sizeof(wake), BPF_RB_FORCE_WAKEUP);
 	}
+}
+
+static __always_inline void account_ext(const struct og_call *call, __u32 gen,
+					const struct og_gen_config *cfg, __u32 rule_id,
+					int verdict, __u32 err, __u8 vtype, int have,
+					const struct og_val *req, const struct og_val *eff,
+					const struct og_sk_plan *who, int close, __u64 lifetime)
+{
+	account_full(call, gen, cfg, rule_id, verdict, err, vtype, have, req, eff, who, close,
+		     lifetime, 0);
 }
 
 static __always_inline void account(const struct og_call *call, __u32 gen,

@@ -10,6 +10,8 @@ char LICENSE[] SEC("license") = "GPL";	/* LSM programs need a GPL-compatible lic
 
 #include "sockopt/sockopt.bpf.c"
 #include "lsm/lsm.bpf.c"
+#include "lsm/uring.bpf.c"
+#include "lsm/sendmsg.bpf.c"
 
 /* forcing values onto sockets: plan at creation, then create, connect, established */
 #include "force.bpf.h"

@@ -100,6 +100,7 @@ enum og_hook {
 	OG_HOOK_POST_CREATE,
 	OG_HOOK_CONNECT,
 	OG_HOOK_SOCKOPS,
+	OG_HOOK_SENDMSG,	/* lsm/socket_sendmsg: a control message (cmsg) */
 	OG_HOOK_GUARD,		/* lsm/bpf, lsm/bpf_map: a change to optguard's own objects */
 };
 
@@ -159,7 +160,9 @@ struct og_gen_config {
 	__u32 other_slots;	/* non-zero: og_other_slots has entries */
 	__u32 log_rate;		/* events per second per rule; 0 = no limit */
 	__u8 log_force;		/* 1: also a forced value that took, and closes */
-	__u8 pad2[3];
+	__u8 compat;		/* 1: compat = deny (refuse 32-bit callers of value-aware rules) */
+	__u8 cmsg;		/* 1: some rule or the default constrains an option a cmsg sets */
+	__u8 pad2[1];
 };
 
 struct og_counters {
@@ -178,6 +181,8 @@ struct og_counters {
 #define OG_EV_STR	(1u << 0)	/* requested/effective are strings */
 #define OG_EV_NOVAL	(1u << 1)	/* the value could not be read */
 #define OG_EV_CLOSE	(1u << 2)	/* a TCP socket a force rule touched closed: tele_* */
+#define OG_EV_COMPAT	(1u << 3)	/* a 32-bit (compat) caller, which the cgroup hook skips */
+#define OG_EV_CMSG_MAX	(1u << 4)	/* sendmsg: more control messages than the walk reads */
 #define OG_EV_GEN_SHIFT	31		/* the policy generation that decided */
 
 struct og_event {

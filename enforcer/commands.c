@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "cmds.h"
 #include "encode.h"
+#include "gaps.h"
 #include "kfeatures.h"
 #include "log.h"
 #include "policy.h"
@@ -95,6 +96,31 @@ static int check_kernel_force(const struct og_policy *p)
 	return force_policy_unsupported(p, &pr, NULL, say_stderr);
 }
 
+/*
+ * What gets past which rule, as far as the file alone tells (the kernel the
+ * daemon will run on decides whether the LSM hook runs): README, "What
+ * optguard can and cannot see".
+ */
+static void check_gaps(const char *file, const struct og_policy *p)
+{
+	char all[1024], value[1024];
+	size_t n, nv;
+
+	n = gaps_list(p, OG_GAP_COMPAT_ALL, all, sizeof(all));
+	nv = gaps_list(p, OG_GAP_COMPAT_VALUE, value, sizeof(value));
+	if (n)
+		printf("%s: note: 32-bit (compat) callers bypass rule%s %s where the LSM hook cannot "
+		       "run (cgroup-only); where it runs, %s%s%s\n", file, n == 1 ? "" : "s", all,
+		       !nv ? "it enforces them all" :
+		       p->compat_allow ? "they still bypass (compat = allow) " :
+		       "it refuses them (compat = deny) for ", nv ? value : "", "");
+	n = gaps_list(p, OG_GAP_CMSG, all, sizeof(all));
+	if (n)
+		printf("%s: note: sendmsg control messages bypass rule%s %s where the LSM hook cannot "
+		       "run; where it runs, lsm/socket_sendmsg refuses a value %s would change\n",
+		       file, n == 1 ? "" : "s", all, n == 1 ? "it" : "they");
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct og_policy *p = NULL;
@@ -129,6 +155,7 @@ int cmd_check(int argc, char **argv)
 	       argv[1], p->nrules, p->nrules == 1 ? "" : "s", ndeny, p->nscopes,
 	       p->nscopes == 1 ? "" : "s", p->mode == OG_MODE_AUDIT ? "audit" : "enforce",
 	       action_name(p->default_action), p->cgroup);
+	check_gaps(argv[1], p);
 	diag_free(&diag);
 	policy_free(p);
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "encode.h"
+#include "gaps.h"
 
 __u32 read_flags(const struct og_option *o)
 {
@@ -171,6 +172,8 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	enc->cfg.log = p->log != OG_LOG_NONE;
 	enc->cfg.log_rate = p->log_rate;
 	enc->cfg.log_force = p->log_force;
+	enc->cfg.compat = !p->compat_allow;
+	enc->cfg.cmsg = policy_needs_cmsg(p);
 	enc->nids = 1;
 	for (i = 0; i < p->nrules; i++)
 		if (rule_id(&p->rules[i], i) >= enc->nids)

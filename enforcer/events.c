@@ -168,6 +168,8 @@ const char *hook_name(int hook)
 		return "connect";
 	case OG_HOOK_SOCKOPS:
 		return "sockops";
+	case OG_HOOK_SENDMSG:
+		return "sendmsg";
 	case OG_HOOK_GUARD:
 		return "guard";
 	}
@@ -358,6 +360,8 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		else
 			put_value(&o, 1, e, e->effective, e->eff_str);
 		put(&o, ",\"errno\":%d", e->err);
+		if (e->flags & (OG_EV_COMPAT | OG_EV_CMSG_MAX))
+			put(&o, ",\"reason\":\"%s\"", e->flags & OG_EV_COMPAT ? "compat" : "cmsg_limit");
 		if (e->flags & OG_EV_CLOSE)
 			put(&o, ",\"event\":\"close\",\"lifetime_ms\":%llu,\"retransmits\":%u,"
 			    "\"rtos\":%u", (unsigned long long)(e->tele_lifetime_ns / 1000000),
@@ -388,6 +392,8 @@ int event_format(enum og_log_kind kind, const struct og_event *e, const struct o
 		else
 			put_value(&o, 0, e, e->effective, e->eff_str);
 		put(&o, " errno=%d", e->err);
+		if (e->flags & (OG_EV_COMPAT | OG_EV_CMSG_MAX))
+			put(&o, " reason=%s", e->flags & OG_EV_COMPAT ? "compat" : "cmsg_limit");
 		if (e->flags & OG_EV_CLOSE)
 			put(&o, " event=close lifetime_ms=%llu retransmits=%u rtos=%u",
 			    (unsigned long long)(e->tele_lifetime_ns / 1000000), e->tele_retransmits,

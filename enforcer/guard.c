@@ -91,6 +91,8 @@ int og_guard_start(struct og_bpf *b)
 	add_id(g, obj_id(b->lsm_link ? bpf_link__fd(b->lsm_link) : -1));
 	for (i = 0; i < 5; i++)
 		add_id(g, obj_id(b->force_links[i] ? bpf_link__fd(b->force_links[i]) : -1));
+	add_id(g, obj_id(b->uring_link ? bpf_link__fd(b->uring_link) : -1));
+	add_id(g, obj_id(b->cmsg_link ? bpf_link__fd(b->cmsg_link) : -1));
 	for (i = 0; i < 2; i++)
 		add_id(g, obj_id(bpf_link__fd(b->guard_links[i])));
 	bpf_object__for_each_map(m, b->skel->obj)

@@ -89,6 +89,8 @@ static int bpf_lsm_listed(char *list, size_t len)
 #define LOAD_LSM	(1u << 0)	/* lsm/socket_setsockopt */
 #define LOAD_FORCE	(1u << 1)	/* sock_create, connect4/6, sockops */
 #define LOAD_CREATE	(1u << 2)	/* lsm_cgroup/socket_post_create */
+#define LOAD_URING	(1u << 3)	/* lsm/uring_cmd, with LOAD_LSM */
+#define LOAD_CMSG	(1u << 4)	/* lsm/socket_sendmsg, with LOAD_LSM */
 
 /*
  * The CO-RE relocations of the cgroup programs (setsockopt, sock_create,
@@ -138,7 +140,12 @@ static int open_and_load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, 
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
 	skel->rodata->probe_tgid = getpid();
+	/* bpf_task_pt_regs (5.15+), in every tracing-based program type alike */
+	skel->rodata->has_task_pt_regs =
+		lsm && libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_pt_regs, NULL) > 0;
 	bpf_program__set_autoload(skel->progs.og_lsm_setsockopt, lsm);
+	bpf_program__set_autoload(skel->progs.og_lsm_uring_cmd, lsm && (what & LOAD_URING));
+	bpf_program__set_autoload(skel->progs.og_lsm_sendmsg, lsm && (what & LOAD_CMSG));
 	bpf_program__set_autoload(skel->progs.og_sock_create, force);
 	bpf_program__set_autoload(skel->progs.og_connect4, force);
 	bpf_program__set_autoload(skel->progs.og_connect6, force);
@@ -164,8 +171,46 @@ static int open_and_load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, 
 	return 0;
 }
 
+static int open_and_load_one(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			     struct optguard_bpf **out);
+
+/*
+ * The LSM programs beyond socket_setsockopt (uring_cmd, socket_sendmsg) go
+ * with every load that takes it in, where wanted; if the kernel refuses the
+ * load with them, it is tried again without, and b->uring_reason,
+ * cmsg_reason say so (the setsockopt hook matters more than either).
+ */
 static int open_and_load(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
 			 struct optguard_bpf **out)
+{
+	unsigned int extras = 0;
+	int ret;
+
+	if (what & LOAD_LSM) {
+		if (!b->uring_reason[0])
+			extras |= LOAD_URING;
+		if (lim->want_cmsg && !b->cmsg_reason[0])
+			extras |= LOAD_CMSG;
+	}
+	ret = open_and_load_one(b, lim, what | extras, out);
+	if (!ret || !extras)
+		return ret;
+	log_debug("bpf: load with lsm/uring_cmd or lsm/socket_sendmsg: %s; again without",
+		  strerror(-ret));
+	ret = open_and_load_one(b, lim, what, out);
+	if (!ret) {
+		if (extras & LOAD_URING)
+			snprintf(b->uring_reason, sizeof(b->uring_reason),
+				 "the kernel refused the lsm/uring_cmd or lsm/socket_sendmsg program");
+		if (extras & LOAD_CMSG)
+			snprintf(b->cmsg_reason, sizeof(b->cmsg_reason),
+				 "the kernel refused the lsm/uring_cmd or lsm/socket_sendmsg program");
+	}
+	return ret;
+}
+
+static int open_and_load_one(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned int what,
+			     struct optguard_bpf **out)
 {
 	char path[64];
 	int fd, ret;
@@ -211,6 +256,13 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 			 "the kernel refuses BPF LSM programs (BPF_PROG_TYPE_LSM)");
 		want_lsm = false;
 	}
+	if (want_lsm && libbpf_find_vmlinux_btf_id("uring_cmd", BPF_LSM_MAC) < 0)
+		snprintf(b->uring_reason, sizeof(b->uring_reason),
+			 "the kernel has no uring_cmd LSM hook (Linux 6.0+)");
+	if (!lim->want_cmsg)
+		snprintf(b->cmsg_reason, sizeof(b->cmsg_reason),
+			 "not loaded: the policy at start constrained no option a control message "
+			 "sets (restart optguard to check them)");
 	/* the force programs walk cgroup levels in bpf_loop: without it, do not even try */
 	want_force = !lim->skip_force &&
 		     libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_loop, NULL) > 0;
@@ -288,6 +340,12 @@ int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim)
 	}
 	b->skel = skel;
 	b->lsm_loaded = bpf_program__fd(skel->progs.og_lsm_setsockopt) >= 0;
+	if (!b->lsm_loaded) {
+		if (!b->uring_reason[0])
+			snprintf(b->uring_reason, sizeof(b->uring_reason), "%s", b->lsm_reason);
+		if (!b->cmsg_reason[0])
+			snprintf(b->cmsg_reason, sizeof(b->cmsg_reason), "%s", b->lsm_reason);
+	}
 	b->force_loaded = bpf_program__fd(skel->progs.og_sockops) >= 0;
 	b->create_loaded = bpf_program__fd(skel->progs.og_post_create) >= 0;
 	if (lim->force_create && !b->create_loaded && !b->create_reason[0])
@@ -735,6 +793,8 @@ int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len)
 		{ b->force_links[2], b->skel->progs.og_connect6 },
 		{ b->force_links[3], b->skel->progs.og_sockops },
 		{ b->force_links[4], b->skel->progs.og_post_create },
+		{ b->uring_link, b->skel->progs.og_lsm_uring_cmd },
+		{ b->cmsg_link, b->skel->progs.og_lsm_sendmsg },
 	};
 	size_t i, o = 0;
 
@@ -765,6 +825,27 @@ int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len)
 			      i ? "lsm/bpf_map (guard)" : "lsm/bpf (guard)");
 	}
 	return o < len ? 0 : -ENAMETOOLONG;
+}
+
+/* lsm/uring_cmd and lsm/socket_sendmsg, where loaded: their reasons say why not. */
+static void attach_lsm_extras(struct og_bpf *b)
+{
+	if (bpf_program__fd(b->skel->progs.og_lsm_uring_cmd) >= 0) {
+		b->uring_link = bpf_program__attach_lsm(b->skel->progs.og_lsm_uring_cmd);
+		if (b->uring_link)
+			b->uring_active = true;
+		else
+			snprintf(b->uring_reason, sizeof(b->uring_reason),
+				 "cannot attach the lsm/uring_cmd program: %s", strerror(errno));
+	}
+	if (bpf_program__fd(b->skel->progs.og_lsm_sendmsg) >= 0) {
+		b->cmsg_link = bpf_program__attach_lsm(b->skel->progs.og_lsm_sendmsg);
+		if (b->cmsg_link)
+			b->cmsg_active = true;
+		else
+			snprintf(b->cmsg_reason, sizeof(b->cmsg_reason),
+				 "cannot attach the lsm/socket_sendmsg program: %s", strerror(errno));
+	}
 }
 
 int og_bpf_attach(struct og_bpf *b, const char *path)
@@ -800,6 +881,12 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 		} else {
 			b->lsm_active = true;
 		}
+	}
+	if (b->lsm_active)
+		attach_lsm_extras(b);
+	else if (b->lsm_loaded) {
+		snprintf(b->uring_reason, sizeof(b->uring_reason), "%s", b->lsm_reason);
+		snprintf(b->cmsg_reason, sizeof(b->cmsg_reason), "%s", b->lsm_reason);
 	}
 	b->link = bpf_program__attach_cgroup(b->skel->progs.og_setsockopt, fd);
 	ret = b->link ? 0 : -errno;
@@ -912,6 +999,10 @@ void og_bpf_close(struct og_bpf *b)
 			bpf_link__destroy(b->force_links[i]);
 	if (b->lsm_link)
 		bpf_link__destroy(b->lsm_link);
+	if (b->uring_link)
+		bpf_link__destroy(b->uring_link);
+	if (b->cmsg_link)
+		bpf_link__destroy(b->cmsg_link);
 	if (b->link)
 		bpf_link__destroy(b->link);
 	if (b->skel)

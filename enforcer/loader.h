@@ -18,6 +18,8 @@ struct og_bpf {
 	struct optguard_bpf *skel;
 	struct bpf_link *link;	/* cgroup/setsockopt on the policy's cgroup */
 	struct bpf_link *lsm_link;	/* lsm/socket_setsockopt, global */
+	struct bpf_link *uring_link;	/* lsm/uring_cmd: compat io_uring rings */
+	struct bpf_link *cmsg_link;	/* lsm/socket_sendmsg: control messages */
 	/* force: sock_create, connect4, connect6, sockops, lsm_cgroup/socket_post_create */
 	struct bpf_link *force_links[5];
 	size_t key_cap;		/* og_rules entries: both generations */
@@ -27,6 +29,10 @@ struct og_bpf {
 	bool lsm_loaded;	/* the kernel took the LSM program */
 	bool lsm_active;	/* ... and it is attached and seen to run */
 	char lsm_reason[320];	/* why not, for the warning and `status` */
+	bool uring_active;	/* lsm/uring_cmd attached: compat rings are seen */
+	bool cmsg_active;	/* lsm/socket_sendmsg attached: control messages are checked */
+	char uring_reason[320];	/* why not */
+	char cmsg_reason[320];
 	bool force_loaded;	/* sock_create, connect4/6 and sockops programs loaded */
 	bool create_loaded;	/* lsm_cgroup/socket_post_create loaded */
 	char force_reason[320];	/* why not */
@@ -51,6 +57,7 @@ struct og_bpf_limits {
 	enum og_lsm_mode lsm;	/* off: do not even try */
 	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
 	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
+	bool want_cmsg;		/* the policy constrains an option a cmsg sets: lsm/socket_sendmsg */
 };
 
 /*

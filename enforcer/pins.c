@@ -158,7 +158,9 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 		log_warn("%s", dir);
 		return ret;
 	}
-	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")))
+	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")) ||
+	    (ret = pin_one(b->uring_link, dir, "lsm-uring")) ||
+	    (ret = pin_one(b->cmsg_link, dir, "lsm-sendmsg")))
 		return ret;
 	for (i = 0; i < sizeof(force_names) / sizeof(force_names[0]); i++)
 		if ((ret = pin_one(b->force_links[i], dir, force_names[i])))
@@ -249,11 +251,13 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 {
 	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
 						   "sockops", "post-create" };
-	struct bpf_link *links[9] = { b->link, b->lsm_link, b->guard_links[0], b->guard_links[1] };
-	const char *names[9] = { "setsockopt", "lsm", "guard-bpf", "guard-map" };
+	struct bpf_link *links[11] = { b->link, b->lsm_link, b->guard_links[0], b->guard_links[1],
+				       b->uring_link, b->cmsg_link };
+	const char *names[11] = { "setsockopt", "lsm", "guard-bpf", "guard-map", "lsm-uring",
+				  "lsm-sendmsg" };
 	char path[1024];
 	struct stat st;
-	size_t i, n = 4;
+	size_t i, n = 6;
 	int bad = 0;
 
 	for (i = 0; i < 5; i++) {

@@ -105,6 +105,7 @@ struct og_policy {
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
 	bool log_force;		/* log_force = all: also forced values that took, and closes */
 	bool guard_off;		/* guard = off: no lsm/bpf guard of optguard's own objects */
+	bool compat_allow;	/* compat = allow: 32-bit callers pass value-aware rules (LSM) */
 	char *pin_dir;
 	struct og_scope *scopes;
 	size_t nscopes;

@@ -172,10 +172,10 @@ static int cgroup_dir(struct parser *ps, int line, const char *raw, char **path,
 
 static const char *const enforcer_keys[] = {
 	"mode", "default", "default_errno", "cgroup", "lsm", "log", "log_file", "log_rate",
-	"pin_dir", "log_force", "guard",
+	"pin_dir", "log_force", "guard", "compat",
 };
 enum { EK_MODE, EK_DEFAULT, EK_ERRNO, EK_CGROUP, EK_LSM, EK_LOG, EK_LOG_FILE, EK_LOG_RATE,
-       EK_PIN_DIR, EK_LOG_FORCE, EK_GUARD, EK_N };
+       EK_PIN_DIR, EK_LOG_FORCE, EK_GUARD, EK_COMPAT, EK_N };
 
 static void absolute_path(struct parser *ps, const struct kv *kv, bool dash_ok, char **out)
 {
@@ -203,6 +203,7 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 	static const char *const logs[] = { "json", "text", "syslog", "none", NULL };
 	static const char *const log_forces[] = { "errors", "all", NULL };
 	static const char *const guards[] = { "on", "off", NULL };
+	static const char *const compats[] = { "deny", "allow", NULL };
 	const struct section *s = NULL;
 	const struct kv *k[EK_N];
 	char mnt[PATH_MAX];
@@ -240,6 +241,8 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		p->log_force = v;
 	if (k[EK_GUARD] && (v = parse_enum(ps, k[EK_GUARD], guards)) >= 0)
 		p->guard_off = v;
+	if (k[EK_COMPAT] && (v = parse_enum(ps, k[EK_COMPAT], compats)) >= 0)
+		p->compat_allow = v;
 	if (k[EK_LOG_FILE])
 		absolute_path(ps, k[EK_LOG_FILE], true, &p->log_file);
 	if (k[EK_PIN_DIR])

@@ -24,6 +24,7 @@
 #include "cmds.h"
 #include "encode.h"
 #include "events.h"
+#include "gaps.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
@@ -419,12 +420,69 @@ static int install(struct daemon *d, const struct og_policy *p)
 	return 0;
 }
 
+/*
+ * The rules of @p a 32-bit (compat) caller or a sendmsg control message
+ * gets past with the hooks this daemon has (README: "What optguard can and
+ * cannot see"), one sentence each into @compat and @cmsg ("" when none).
+ * @refused: the compat callers the LSM hook refuses (compat = deny).
+ */
+static void gaps_text(const struct daemon *d, const struct og_policy *p, char *compat,
+		      char *refused, char *cmsg, size_t len)
+{
+	char names[1024];
+	size_t n;
+
+	compat[0] = refused[0] = cmsg[0] = '\0';
+	if (!d->bpf.lsm_active) {
+		n = gaps_list(p, OG_GAP_COMPAT_ALL, names, sizeof(names));
+		if (n)
+			snprintf(compat, len, "32-bit (compat) callers bypass rule%s %s (the kernel "
+				 "skips the cgroup hook for compat syscalls and compat io_uring "
+				 "rings; no LSM hook: %s)", n == 1 ? "" : "s", names,
+				 d->bpf.lsm_reason);
+	} else {
+		n = gaps_list(p, OG_GAP_COMPAT_VALUE, names, sizeof(names));
+		if (n && p->compat_allow)
+			snprintf(compat, len, "32-bit (compat) callers bypass rule%s %s "
+				 "(compat = allow)", n == 1 ? "" : "s", names);
+		else if (n)
+			snprintf(refused, len, "32-bit (compat) callers of rule%s %s are refused "
+				 "by the LSM hook (compat = deny)%s%s", n == 1 ? "" : "s", names,
+				 d->bpf.uring_active ? "" : "; compat io_uring rings submitted to by "
+				 "64-bit threads are not told apart: ",
+				 d->bpf.uring_active ? "" : d->bpf.uring_reason);
+	}
+	n = gaps_list(p, OG_GAP_CMSG, names, sizeof(names));
+	if (n && !d->bpf.cmsg_active)
+		snprintf(cmsg, len, "sendmsg control messages (IP_TOS, IP_TTL, SO_MARK, SO_PRIORITY, "
+			 "IPV6_TCLASS, IPV6_HOPLIMIT) bypass rule%s %s (%s)", n == 1 ? "" : "s",
+			 names, d->bpf.lsm_active ? d->bpf.cmsg_reason : d->bpf.lsm_reason);
+}
+
 /* What `optguard status` reads. */
 static int write_state(struct daemon *d)
 {
+	char compat[1600], refused[1600], cmsg[1600], bypass[3300];
+
+	gaps_text(d, d->pol, compat, refused, cmsg, sizeof(compat));
+	snprintf(bypass, sizeof(bypass), "%s%s%s", compat, compat[0] && cmsg[0] ? "; " : "", cmsg);
 	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
 			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
-			   d->names[d->cur_gen], d->nnames[d->cur_gen]);
+			   d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
+}
+
+/* Say, once, at start and on a reload, which rules what gets past. */
+static void report_gaps(const struct daemon *d, const struct og_policy *p)
+{
+	char compat[1600], refused[1600], cmsg[1600];
+
+	gaps_text(d, p, compat, refused, cmsg, sizeof(compat));
+	if (compat[0])
+		log_warnx("warning: %s", compat);
+	if (refused[0])
+		log_info("%s", refused);
+	if (cmsg[0])
+		log_warnx("warning: %s", cmsg);
 }
 
 /*
@@ -535,6 +593,7 @@ static int reload_policy(struct daemon *d)
 	policy_free(d->pol);
 	d->pol = p;
 	verify(d, true);
+	report_gaps(d, p);
 	write_state(d);
 	log_info("reloaded %s (%zu rules, mode %s)", d->policy_path, p->nrules,
 		 p->mode == OG_MODE_AUDIT ? "audit" : "enforce");
@@ -736,6 +795,7 @@ int cmd_run(int argc, char **argv)
 	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
 	/* a policy that forces nothing at start cannot gain force rules by a reload (check_force) */
 	lim.skip_force = !d->probe;
+	lim.want_cmsg = d->pol->lsm != OG_LSM_OFF && policy_needs_cmsg(d->pol);
 	t_load = clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_load(&d->bpf, &lim))
 		goto out;
@@ -771,7 +831,6 @@ int cmd_run(int argc, char **argv)
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
 	t_attached = clock_ns(CLOCK_MONOTONIC);
-	og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
 	if (!d->bpf.lsm_active) {
 		if (d->pol->lsm == OG_LSM_REQUIRE) {
 			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
@@ -791,6 +850,8 @@ int cmd_run(int argc, char **argv)
 				 "commands that detach optguard's links or write its maps (guard = off "
 				 "turns it off)");
 	}
+	og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
+	report_gaps(d, d->pol);
 	/* make before break: ours are attached and pinned before the old ones go */
 	if (pins_save(&d->bpf, d->pol->pin_dir, d->pin_sub, sizeof(d->pin_sub))) {
 		size_t n;
@@ -814,6 +875,8 @@ int cmd_run(int argc, char **argv)
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
 		 action_name(d->pol->default_action), d->pol->cgroup, d->hooks,
 		 d->bpf.lsm_active ? "" : " (cgroup-only)");
+	if (d->bpf.cmsg_active)
+		log_info("sendmsg control messages are checked (lsm/socket_sendmsg)");
 	{
 		char st[256];
 

@@ -28,10 +28,14 @@ struct og_state {
  * (the message names its pid), or another -errno.
  */
 int state_lock(struct og_state *st, const char *pin_dir);
-/* Write the state file atomically (temp file + rename); @names: the rule names by id. */
+/*
+ * Write the state file atomically (temp file + rename); @names: the rule
+ * names by id; @bypass: which rules compat callers and control messages get
+ * past ("" when none).
+ */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
 		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
-		size_t nnames);
+		size_t nnames, const char *bypass);
 /*
  * Release the lock and remove the lock file; the state file and pins stay
  * (enforcement outlives the daemon).

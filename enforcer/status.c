@@ -246,6 +246,8 @@ int cmd_status(int argc, char **argv)
 	if (strcmp(get(&l, "lsm"), "active"))
 		printf("          cgroup-only: %s; 32-bit (compat) callers and sockets created "
 		       "outside the cgroup are not checked\n", get(&l, "lsm"));
+	if (get(&l, "bypass")[0] && strcmp(get(&l, "bypass"), "?"))
+		printf("bypass:   %s\n", get(&l, "bypass"));
 	printf("errno:    %s\n", get(&l, "errno"));
 	/* what the kernel holds, checked here and by the daemon: never what we assume */
 	{

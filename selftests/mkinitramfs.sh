@@ -6,8 +6,9 @@
 #
 # It holds busybox (busybox-static), the built optguard with the shared
 # libraries ldd names for it (and the dynamic loader), the setsockopt client
-# built static 64-bit and 32-bit (gcc -m32 -static: no 32-bit libraries to
-# carry), selftests/lib.sh, selftests/cases/*.sh and selftests/init as /init.
+# and the compat/cmsg client (tests/clients/compat.c: int $0x80, io_uring,
+# sendmsg control messages) built static 64-bit and 32-bit (gcc -m32
+# -static: no 32-bit libraries to carry), selftests/lib.sh, selftests/cases/*.sh and selftests/init as /init.
 # $OPTGUARD is the binary (default: optguard in the source tree).
 #
 # --systemd: for a guest whose PID 1 is the machine's own systemd
@@ -54,8 +55,10 @@ libs_of() {
 libs_of "$OPTGUARD"
 "$CC" -O2 -Wall -static "$top/tests/clients/sockopt.c" -o "$root/bin/sockopt"
 "$CC" -m32 -O2 -Wall -static "$top/tests/clients/sockopt.c" -o "$root/bin/sockopt32"
-# what root tries against optguard's own objects (cases/70-guard.sh)
+# what root tries against optguard's own objects (cases/80-guard.sh)
 "$CC" -O2 -Wall -static "$top/tests/clients/attack.c" -o "$root/bin/attack"
+"$CC" -O2 -Wall -static "$top/tests/clients/compat.c" -o "$root/bin/compat"
+"$CC" -m32 -O2 -Wall -static "$top/tests/clients/compat.c" -o "$root/bin/compat32"
 cp "$top/selftests/init" "$root/init"
 cp "$top/selftests/lib.sh" "$root/selftests/"
 cp "$top"/selftests/cases/*.sh "$root/selftests/cases/"
