@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <stdbool.h>
@@ -283,6 +284,51 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 	return bad;
 }
 
+/*
+ * The programs of the links being removed: the kernel frees a program's id
+ * once its last link released it, which some kernels do after the close
+ * returns (5.10, and 6.12+ from a workqueue; the longer the more LSM links,
+ * seconds under emulation).  unload waits for that, so that what it says
+ * ("unloaded") is true when it says it.
+ */
+static __u32 gone_progs[32];
+static size_t ngone;
+
+static void note_prog(int link_fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (ngone < sizeof(gone_progs) / sizeof(gone_progs[0]) &&
+	    !bpf_obj_get_info_by_fd(link_fd, &info, &len) && info.prog_id)
+		gone_progs[ngone++] = info.prog_id;
+}
+
+/* Until every program noted is gone: 0, or -ETIMEDOUT after @ms. */
+static int wait_progs_gone(int ms)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	size_t i, left;
+	int t, fd;
+
+	for (t = 0; t <= ms; t += 10) {
+		for (i = 0, left = 0; i < ngone; i++) {
+			fd = bpf_prog_get_fd_by_id(gone_progs[i]);
+			if (fd >= 0) {
+				close(fd);
+				left++;
+			}
+		}
+		if (!left) {
+			ngone = 0;
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	ngone = 0;
+	return -ETIMEDOUT;
+}
+
 /* What optguard pins in a pin_dir/dN directory: link-NAME and counters */
 static bool is_our_pin(const char *name)
 {
@@ -319,6 +365,8 @@ static int remove_dir(const char *dir, size_t *n)
 		 * last: the link is detached when this returns, not some time later.
 		 */
 		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
+		if (lfd >= 0)
+			note_prog(lfd);
 		if (unlink(path)) {
 			ret = -errno;
 			log_warn("cannot remove %s", path);
@@ -396,6 +444,10 @@ int pins_remove_all(const char *pin_dir, size_t *n)
 	if (!ret && rmdir(pin_dir) && errno != ENOENT) {
 		ret = -errno;
 		log_warn("cannot remove %s", pin_dir);
+	}
+	if (wait_progs_gone(10000)) {
+		log_warnx("%s: a program is still loaded 10 s after its links were removed", pin_dir);
+		ret = ret ?: -ETIMEDOUT;
 	}
 	return ret;
 }
