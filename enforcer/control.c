@@ -249,14 +249,19 @@ int cmd_unload(int argc, char **argv)
 		return 1;
 	}
 	if (pid > 0) {
+		/* the daemon's stop line: what it leaves is about to go */
+		state_unload_path(pin_dir, why, sizeof(why));
+		close(open(why, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
 		/* its link fds would keep the programs attached: stop it first */
 		if (kill(pid, SIGTERM) && errno != ESRCH) {
 			log_warn("unload: cannot stop daemon %d", pid);
+			unlink(why);
 			return 1;
 		}
 		for (i = 0; i < 200 && daemon_pid(pin_dir) > 0; i++)
 			sleep_ms(50);
 		if (daemon_pid(pin_dir) > 0) {
+			unlink(why);
 			log_warnx("unload: daemon %d did not stop", pid);
 			return 1;
 		}
@@ -265,6 +270,8 @@ int cmd_unload(int argc, char **argv)
 	state_paths(pin_dir, state, sizeof(state));
 	unlink(state);
 	state_reload_path(pin_dir, state, sizeof(state));
+	unlink(state);
+	state_unload_path(pin_dir, state, sizeof(state));
 	unlink(state);
 	/* a daemon that was killed left its lock file; one that started meanwhile keeps its own */
 	if (state_lock_remove(pin_dir) == -EBUSY)

@@ -661,6 +661,15 @@ static void summary(struct daemon *d)
 	free(c);
 }
 
+/* Is `optguard unload` stopping us (state_unload_path())? */
+static bool unloading(const struct daemon *d)
+{
+	char path[600];
+
+	state_unload_path(d->pol->pin_dir, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
 static void usage_run(void)
 {
 	fprintf(stderr, "usage: optguard run [--policy FILE] [--insecure-policy]\n");
@@ -948,7 +957,10 @@ out:
 	sink_close(&d->sink);
 	/* a start that failed leaves what was pinned before in force */
 	pins_keep_old(&d->old);
-	if (d->pinned && !lost)
+	if (d->pinned && !lost && unloading(d))
+		log_info("stopped by optguard unload, which now removes what is pinned under %s",
+			 d->pin_sub);
+	else if (d->pinned && !lost)
 		log_info("stopped: the policy stays enforced (pinned under %s); 'optguard unload' "
 			 "removes it", d->pin_sub);
 	else if (d->pinned)

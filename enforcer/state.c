@@ -84,6 +84,14 @@ static bool lock_is_current(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
+void state_unload_path(const char *pin_dir, char *buf, size_t len)
+{
+	char name[256];
+
+	instance(pin_dir, name, sizeof(name));
+	snprintf(buf, len, "%s/%s.unload", OG_RUN_DIR, name);
+}
+
 void state_reload_path(const char *pin_dir, char *buf, size_t len)
 {
 	char name[256];

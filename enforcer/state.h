@@ -53,6 +53,11 @@ void state_paths(const char *pin_dir, char *state, size_t slen);
 /* The path of @pin_dir's reload answer (NAME.reload beside the state file). */
 void state_reload_path(const char *pin_dir, char *buf, size_t len);
 /*
+ * The file `optguard unload` makes before it stops the daemon, so that the
+ * daemon does not say at stop that its policy stays enforced.
+ */
+void state_unload_path(const char *pin_dir, char *buf, size_t len);
+/*
  * The answer to a reload, atomically: "ok", or "refused" and the daemon's
  * messages (FILE:LINE errors ...), one a line.  Removed when the daemon
  * stops.  0 or -errno.

@@ -165,6 +165,13 @@ ok $? "unload of b leaves a's daemon running"
 is "$(mark)" "set=-1 errno=EACCES" "... and a's policy enforced"
 ls /run/optguard/ | grep -q '^@optguard-test-[0-9]*-b-og\.'
 ok $((! $?)) "... and b's files in /run/optguard are gone"
-og_stop
+# unload with the daemon running: the daemon's last line says so, not "stays enforced"
+"$OPTGUARD" unload --pin-dir "$pa" > /dev/null 2>&1
+wait "$TIMEOUT_PID" 2>/dev/null
+TIMEOUT_PID=""
+DAEMON_PID=""
+like "$(tail -1 "$T/daemon.err")" "stopped by optguard unload" \
+	"a daemon optguard unload stops says so ($(tail -1 "$T/daemon.err"))"
+is "$(mark)" "set=0 get=5" "(and nothing is enforced after it)"
 rm -rf "$OG_PIN"
 done_testing
