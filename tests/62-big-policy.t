@@ -27,8 +27,10 @@ t0=$(date +%s%N)
 og_start "$T/big.ini"
 ok $? "optguard run loads the 100k-rule policy ($((($(date +%s%N) - t0) / 1000000)) ms to enforcing)"
 if [ -n "$DAEMON_PID" ]; then
+	# (a copy uid 200777 can read wherever the checkout lives: /root is 0700)
+	client200777=$(public_copy "$TESTS_DIR/clients/sockopt.py")
 	is "$(in_cg "$cg" setpriv --reuid=200777 --regid=200777 --clear-groups \
-		/usr/bin/python3 "$TESTS_DIR/clients/sockopt.py" SO_PRIORITY 3)" "set=-1 errno=EACCES" \
+		/usr/bin/python3 "$client200777" SO_PRIORITY 3)" "set=-1 errno=EACCES" \
 		"rule r777 denies SO_PRIORITY to uid 200777 (EACCES)"
 	is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_PRIORITY 3)" "set=0 get=3" \
 		"uid 0 has no rule: SO_PRIORITY goes through"
