@@ -74,7 +74,12 @@ cleanup() {
 		for p in $(cat "$c/cgroup.procs" 2>/dev/null); do
 			kill -KILL "$p" 2>/dev/null
 		done
-		rmdir "$c" 2>/dev/null
+		# a killed process leaves its cgroup when it has exited, not when kill returns
+		for _ in $(seq 1 100); do
+			[ -z "$(cat "$c/cgroup.procs" 2>/dev/null)" ] && break
+			sleep 0.02
+		done
+		rmdir "$c" 2>/dev/null || echo "# cleanup: cannot remove $c" >&2
 	done
 	# the lock and state files of a test's own pin_dir (pin_dir = /sys/fs/bpf/optguard-test-PID)
 	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state \
