@@ -222,9 +222,10 @@ static void one(enum og_log_kind kind, const struct og_event *e, const struct og
 	else
 		check_text(big);
 	/* a denied call gave the kernel nothing: no effective value is claimed */
-	if (e->action == OG_ACT_DENY &&
+	if (e->action == OG_ACT_DENY && e->hook != OG_HOOK_GUARD &&
 	    !strstr(big, kind == OG_LOG_JSON ? ",\"effective\":null," : " effective=- "))
 		die("a deny with an effective value", big);
+	/* (a guard event, a bpf() command refused, names no option and has no value fields) */
 
 	/* the same line cut short: NUL terminated inside, a prefix, -ENOSPC */
 	buf = malloc(small ? small : 1);
