@@ -629,7 +629,6 @@ static size_t verify_gen(int fd, __u32 gen, const struct og_gen_set *want, size_
 
 int og_bpf_verify(struct og_bpf *b, char *why, size_t len)
 {
-	__u32 active = __atomic_load_n(&b->skel->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
 	static const char *const what[2] = { "rule", "force" };
 	size_t vsizes[2] = { sizeof(struct og_rule), sizeof(struct og_force_set) };
 	int m, bad = 0;
@@ -638,11 +637,19 @@ int og_bpf_verify(struct og_bpf *b, char *why, size_t len)
 	for (m = 0; m < 2; m++) {
 		int fd = bpf_map__fd(m ? b->skel->maps.og_force : b->skel->maps.og_rules);
 		size_t missing = 0, foreign = 0, changed = 0, at = strlen(why);
+		size_t diff = 0;
+		__u32 g;
 
-		if (b->unknown[m][active])
-			continue;	/* a failed update: the next install rewrites it whole */
-		if (!verify_gen(fd, active, b->held[m][active], vsizes[m], &missing, &foreign,
-				&changed))
+		/*
+		 * Both generations: the idle one is what the next reload writes only
+		 * the differences into, so a key changed there would go live with it.
+		 * One whose update failed is skipped: the next install rewrites it whole.
+		 */
+		for (g = 0; g < OG_NGENS; g++)
+			if (!b->unknown[m][g])
+				diff += verify_gen(fd, g, b->held[m][g], vsizes[m], &missing,
+						   &foreign, &changed);
+		if (!diff)
 			continue;
 		snprintf(why + at, len - at, "%s%zu %s keys missing, %zu foreign, %zu changed",
 			 at ? "; " : "", missing, what[m], foreign, changed);

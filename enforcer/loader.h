@@ -95,8 +95,8 @@ int og_bpf_attach(struct og_bpf *b, const char *path);
  */
 int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len);
 /*
- * Compare what the active generation of the rule and force maps holds with
- * what this daemon installed: 0 when they agree; else how many maps differ,
+ * Compare what both generations of the rule and force maps hold with what
+ * this daemon installed: 0 when they agree; else how many maps differ,
  * with what differs in @why, and both generations marked unknown so that the
  * next og_bpf_install() rewrites them whole (which restores them).
  */
