@@ -108,6 +108,21 @@ og_start() {
 	return 1
 }
 
+# og_start_lsm POLICY NAME: og_start a policy with lsm = require; when it does not
+# start, skip NAME with the kernel's reason if that is BPF LSM missing, else fail
+# NAME; returns 1 either way (the case then ends: `og_start_lsm ... || exit 0`)
+og_start_lsm() {
+	local why
+	og_start "$1" && return 0
+	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
+	if [ -n "$why" ]; then
+		skip "BPF LSM (${why#lsm = require, but })" "$2"
+	else
+		fail "optguard run with lsm = require starts ($2)"
+	fi
+	return 1
+}
+
 # og_stop: SIGTERM the daemon, wait; its exit status in DAEMON_STATUS
 og_stop() {
 	[ -n "$DAEMON_PID" ] || return 0

@@ -92,15 +92,7 @@ INI
 
 : > "$ev"
 policy deny
-if ! og_start "$T/p.ini"; then
-	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
-	if [ -n "$why" ]; then
-		skip "BPF LSM (${why#lsm = require, but })" "compat callers are refused by the LSM hook"
-	else
-		fail "optguard run with lsm = require starts"
-	fi
-	exit 0
-fi
+og_start_lsm "$T/p.ini" "compat callers are refused by the LSM hook" || exit 0
 like "$(cat "$T/daemon.err")" \
 	"32-bit \(compat\) callers of rules tos, ttl, rcvbuf are refused by the LSM hook" \
 	"compat = deny: the start names the rules whose compat callers are refused"

@@ -44,15 +44,7 @@ INI
 }
 
 policy enforce allow
-if ! og_start "$T/p.ini"; then
-	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
-	if [ -n "$why" ]; then
-		skip "BPF LSM (${why#lsm = require, but })" "the LSM hook enforces"
-	else
-		fail "optguard run with lsm = require starts"
-	fi
-	exit 0
-fi
+og_start_lsm "$T/p.ini" "the LSM hook enforces" || exit 0
 check "the daemon enforces with both hooks" \
 	grep -q "lsm/socket_setsockopt, cgroup/setsockopt" "$T/daemon.err"
 is "$(in_cg "$app" "$SOCKOPT" 1 36 5)" "set=-1 errno=13" \

@@ -59,15 +59,7 @@ base=$(bench)
 basec=$(bench -c)
 
 : > "$ev"
-if ! og_start "$T/p.ini"; then
-	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
-	if [ -n "$why" ]; then
-		skip "BPF LSM (${why#lsm = require, but })" "control messages are checked"
-	else
-		fail "optguard run with lsm = require starts"
-	fi
-	exit 0
-fi
+og_start_lsm "$T/p.ini" "control messages are checked" || exit 0
 check "lsm/socket_sendmsg is loaded and attached" \
 	grep -q "sendmsg control messages are checked (lsm/socket_sendmsg)" "$T/daemon.err"
 is "$(in_cg "$app" "$COMPAT" cmsg 0 1 184)" "send=-1 errno=13" \

@@ -35,15 +35,7 @@ INI
 mark() { in_cg "$app" "$SOCKOPT" 1 36 5; }
 
 policy on
-if ! og_start "$T/p.ini"; then
-	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
-	if [ -n "$why" ]; then
-		skip "BPF LSM (${why#lsm = require, but })" "the guard refuses root"
-	else
-		fail "optguard run with lsm = require starts"
-	fi
-	exit 0
-fi
+og_start_lsm "$T/p.ini" "the guard refuses root" || exit 0
 if ! grep -q "^optguard: guard: " "$T/daemon.err"; then
 	fail "the guard is loaded where BPF LSM runs: $(grep -i guard "$T/daemon.err" || true)"
 	exit 0
