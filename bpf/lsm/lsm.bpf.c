@@ -106,6 +106,9 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 		err = r->err;
 		goto deny;
 	}
+	/* compat = allow: nothing to tell apart (the task and ring lookups are skipped) */
+	if (!cfg->compat && r->action != OG_ACT_AUDIT)
+		return 0;	/* allow: the cgroup program decides, or compat = allow lets it by */
 	/* value-aware: the cgroup program decides, if the kernel runs it for this call */
 	if (!og_compat_call(sock))
 		return 0;	/* allow: a 64-bit call, the cgroup program sees its value */
@@ -116,8 +119,6 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 		/* an audit rule changes nothing: log the call the cgroup hook will not see */
 		verdict = OG_ACT_AUDIT;
 		err = 0;
-	} else if (!cfg->compat) {
-		return 0;	/* allow: compat = allow, the rule is not enforced for this call */
 	}
 	goto deny;
 
