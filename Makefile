@@ -27,8 +27,21 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS ?= -O2 -g
-override CFLAGS += $(WARN) -std=gnu11 -I$(OUTPUT) -Ienforcer \
+override CFLAGS += $(WARN) -std=gnu11 -I. \
 	-DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
+
+# enforcer/ is layered; each layer sees only the headers of the layers below it, and only
+# kernel/ sees the BPF skeletons ($(OUTPUT)/*.skel.h).  A file that includes a header of a
+# layer above its own does not compile.  docs/DESIGN.md says what each layer holds.
+#   base <- policy <- kernel <- daemon <- cli
+LAYERS := base policy kernel daemon cli
+INC_base := -Ienforcer/base
+INC_policy := $(INC_base) -Ienforcer/policy
+INC_kernel := $(INC_policy) -Ienforcer/kernel -I$(OUTPUT)
+INC_daemon := $(INC_policy) -Ienforcer/kernel -Ienforcer/daemon
+INC_cli := $(INC_daemon) -Ienforcer/cli
+# tests, fuzzers and benchmarks see everything
+INC_all := $(INC_cli) -I$(OUTPUT)
 LDLIBS := -lbpf -lelf -lz -lcap -linih
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall -Werror
 
@@ -50,7 +63,8 @@ BPF_PROGS := optguard guard empty probe floor
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-LIB_SRCS := $(filter-out enforcer/main.c,$(wildcard enforcer/*.c))
+LIB_SRCS := $(filter-out enforcer/cli/main.c,$(wildcard $(patsubst %,enforcer/%/*.c,$(LAYERS))))
+HDRS := $(wildcard enforcer/*/*.h)
 LIB_OBJS := $(patsubst enforcer/%.c,$(OUTPUT)/enforcer/%.o,$(LIB_SRCS))
 LIB := $(OUTPUT)/liboptguard.a
 
@@ -64,7 +78,7 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/tests/a
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
-.PHONY: all deps deps-test run test test-unit selftest bench fuzz fuzz-build clean install \
+.PHONY: all deps deps-test layers run test test-unit selftest bench fuzz fuzz-build clean install \
 	uninstall
 
 all: $(BIN)
@@ -82,7 +96,7 @@ deps-test: deps
 run: $(BIN)
 	./$(BIN) run --policy policy/default.ini
 
-$(OUTPUT) $(OUTPUT)/enforcer $(OUTPUT)/tests $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/bench $(patsubst %,$(OUTPUT)/enforcer/%,$(LAYERS)):
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT) deps
@@ -100,7 +114,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 # The few vmlinux types the CO-RE relocations of optguard.bpf.o name, as a C array: the
 # loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
-# (enforcer/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
+# (enforcer/kernel/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
 # taken from the build's kernel like that; struct sock and socket are read by the LSM
 # programs only, which are always relocated against the running kernel's BTF; so are the
 # second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
@@ -117,11 +131,11 @@ $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 		od -An -v -tx1 $@.btf | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $@.tmp
 	$(Q)rm -f $@.btf && mv $@.tmp $@
 
-$(OUTPUT)/enforcer/loader.o: $(OUTPUT)/optguard.min_btf.h
+$(OUTPUT)/enforcer/kernel/loader.o: $(OUTPUT)/optguard.min_btf.h
 
-$(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/enforcer deps
+$(OUTPUT)/enforcer/%.o: enforcer/%.c $(HDRS) bpf/*.h $(SKELS) | $$(@D) deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$*))) -c $< -o $@
 
 # DATADIR is compiled in (policy_default_path()): a file that changes only when it does, so
 # that `make install PREFIX=/usr` after a plain `make` installs a binary that looks in
@@ -129,19 +143,19 @@ $(OUTPUT)/enforcer/%.o: enforcer/%.c enforcer/*.h bpf/*.h $(SKELS) | $(OUTPUT)/e
 $(OUTPUT)/datadir: FORCE | $(OUTPUT)
 	$(Q)echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 
-$(OUTPUT)/enforcer/commands.o: $(OUTPUT)/datadir
+$(OUTPUT)/enforcer/policy/report.o: $(OUTPUT)/datadir
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN): $(OUTPUT)/enforcer/main.o $(LIB) | deps
+$(BIN): $(OUTPUT)/enforcer/cli/main.o $(LIB) | deps
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/*.h $(LIB) | $(OUTPUT)/tests deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_all) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # test_bad_input replays the regression corpora through the fuzz harnesses themselves
 $(OUTPUT)/tests/test_bad_input: $(wildcard fuzz/*.c)
@@ -173,10 +187,15 @@ $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps
 
 $(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_all) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
+
+# A header is reached through the layer's -I paths only, never by a path into enforcer/.
+layers:
+	$(Q)! grep -n '#include "\(\.\./\|enforcer/\)' enforcer/*/*.[ch] || \
+		{ echo 'enforcer/: include headers by name; the layers are in the -I paths' >&2; exit 1; }
 
 # The tests need root: they load BPF programs into child cgroups they make.
-test: $(BIN) $(UNIT_BINS) $(TEST_HELPERS) | deps-test
+test: layers $(BIN) $(UNIT_BINS) $(TEST_HELPERS) | deps-test
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) \
 		timeout 1200 prove --exec '' $(UNIT_BINS) $(wildcard tests/*.t)
 
@@ -200,10 +219,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_OUT := $(OUTPUT)/fuzz
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I$(OUTPUT) \
-	-Ienforcer -DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
-FUZZ_LIB_SRCS := $(addprefix enforcer/,policy.c policy_check.c value.c options.c cgroup.c \
-	events.c log.c sha256.c)
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I. $(INC_all) \
+	-DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
+FUZZ_LIB_SRCS := $(addprefix enforcer/,policy/policy.c policy/policy_check.c policy/value.c \
+	policy/options.c base/cgroup.c daemon/events.c base/log.c base/sha256.c)
 FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))
@@ -213,8 +232,9 @@ FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))
 $(FUZZ_OUT)/obj: | deps-test
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/obj/%.o: enforcer/%.c enforcer/*.h bpf/*.h | $(FUZZ_OUT)/obj deps-test
+$(FUZZ_OUT)/obj/%.o: enforcer/%.c $(HDRS) bpf/*.h | $(FUZZ_OUT)/obj deps-test
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | deps-test

@@ -99,7 +99,7 @@ inside() {
 	mount --bind "$R" "$R"
 	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 	mount --rbind /sys "$R/sys"
-	# not the host's bpffs: optguard mounts one when /sys/fs/bpf has none (enforcer/pins.c),
+	# not the host's bpffs: optguard mounts one when /sys/fs/bpf has none (enforcer/kernel/pins.c),
 	# here in this namespace only, so what it pins goes away with it
 	if mountpoint -q "$R/sys/fs/bpf"; then
 		umount -R "$R/sys/fs/bpf" 2>/dev/null || umount -l "$R/sys/fs/bpf"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The force probe's ABI (bpf/probe/probe.bpf.c, enforcer/probe.c): the
+ * The force probe's ABI (bpf/probe/probe.bpf.c, enforcer/kernel/probe.c): the
  * options to try with a harmless value, and what bpf_setsockopt returned
  * for each at each point.  Include optguard.h (and the __u32 types) first.
  */

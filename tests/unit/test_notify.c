@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of notify_ready() (enforcer/notify.c): the datagram systemd's
+ * Unit tests of notify_ready() (enforcer/daemon/notify.c): the datagram systemd's
  * sd_notify protocol expects, on a path socket and on an abstract one
  * ("@name"), a no-op without NOTIFY_SOCKET, errors for a bad address.
  */

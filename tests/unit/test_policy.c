@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of the policy parser and validator (enforcer/policy*.c), the
+ * Unit tests of the policy parser and validator (enforcer/policy/policy*.c), the
  * value syntax (value.c) and the option table (options.c).
  *
  * Tests that need cgroup directories make child cgroups under the cgroup2

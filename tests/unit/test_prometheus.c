@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of the Prometheus text (enforcer/prometheus.c): label values
+ * Unit tests of the Prometheus text (enforcer/daemon/prometheus.c): label values
  * escaped as the exposition format wants, bytes that are not UTF-8
  * replaced, HELP/TYPE before the samples, and an atomic write that leaves
  * no temporary file and a file node_exporter (another user) can read.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Known-answer tests of the SHA-256 `status` shows (enforcer/sha256.c): the
+ * Known-answer tests of the SHA-256 `status` shows (enforcer/base/sha256.c): the
  * FIPS 180-4 / NIST CSRC example vectors (the empty string, "abc", the 448-
  * and 896-bit messages, one million 'a'), then every length 0..200 (each
  * padding case: a tail of 0..55 bytes fits one block, 56..63 needs two) and

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `optguard check`, `explain` and `options`: the commands that load nothing into the kernel. */
+/* `optguard check` and `explain`: a policy read and asked questions, nothing loaded. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -18,53 +18,7 @@
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
-#include "../bpf/decide.h"
-
-#define ETC_POLICY "/etc/optguard/policy.ini"
-
-const char *policy_default_path(void)
-{
-	static char buf[PATH_MAX + 32];
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (access(ETC_POLICY, F_OK) == 0)
-		return ETC_POLICY;
-	if (access(OG_DATADIR "/default.ini", F_OK) == 0)
-		return OG_DATADIR "/default.ini";
-	/* a binary run from its source tree: policy/ is beside it */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(buf, sizeof(buf), "%s/policy/default.ini", exe);
-			if (access(buf, F_OK) == 0)
-				return buf;
-		}
-	}
-	return ETC_POLICY;	/* missing: the load names it */
-}
-
-void diag_print(const struct og_diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->nmsgs; i++)
-		log_line(d->msgs[i]);
-}
-
-void warn_whole_host(const struct og_policy *p)
-{
-	char line[8192];
-
-	if (!p->cgroup_whole_host)
-		return;
-	snprintf(line, sizeof(line), "%s: warning: no cgroup in [enforcer]: the policy applies to "
-		 "every process on the host (%s, the cgroup2 mount)", p->path, p->cgroup);
-	log_line(line);
-}
+#include "bpf/decide.h"
 
 static void say_stderr(const char *msg)
 {
@@ -441,78 +395,4 @@ int cmd_explain(int argc, char **argv)
 out:
 	policy_free(p);
 	return ret;
-}
-
-int cmd_options(int argc, char **argv)
-{
-	size_t i;
-	int a;
-
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: optguard options\n");
-		return 2;
-	}
-	struct og_features f;
-
-	features_probe(&f);
-	features_print(&f);
-	printf("\n");
-	struct og_force_probe *fp = calloc(1, sizeof(*fp));
-
-	if (!fp)
-		return 1;
-	force_probe(fp);
-	printf("%-26s %-13s %5s  %-7s %-38s %s\n", "OPTION", "LEVEL", "NUM", "TYPE", "ACTIONS",
-	       "FORCE AT");
-	for (i = 0; i < og_options_count; i++) {
-		const struct og_option *o = &og_options[i];
-		char acts[64] = "";
-
-		for (a = OG_ACT_ALLOW; a < OG_ACT_MAX; a++) {
-			if (!(o->actions & ACT_BIT(a)))
-				continue;
-			if (acts[0])
-				strcat(acts, ",");
-			strcat(acts, action_name(a));
-		}
-		char at[64] = "-";
-		const struct og_probe_row *row = force_probe_row(fp, o);
-		unsigned int pt;
-
-		if (o->forceable) {
-			/* the setsockopt point is on_change: a rewrite, no bpf_setsockopt */
-			snprintf(at, sizeof(at), "setsockopt");
-			for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED && row && fp->probed; pt <<= 1)
-				if (row->points & pt) {
-					strcat(at, ",");
-					strcat(at, force_point_name(pt));
-				}
-		}
-		printf("%-26s %-13s %5d  %-7s %-38s %s\n", o->name,
-		       level_name(o->level) ? level_name(o->level) : "?", o->optname,
-		       vtype_name(o->vtype), acts, at);
-	}
-	printf("\n%-26s %-38s %s\n", "FAMILY", "OPTIONS", "WHAT");
-	for (i = 0; i < og_families_count; i++) {
-		const struct og_family *fa = &og_families[i];
-		char m[128] = "";
-
-		for (a = 0; a < OG_FAMILY_MAX && fa->members[a]; a++) {
-			if (a)
-				strcat(m, ",");
-			strcat(m, fa->members[a]);
-		}
-		printf("%-26s %-38s %s\n", fa->name, m, fa->help);
-	}
-	printf("\nFAMILY: `option = NAME` in a rule covers all its options (one rule, one name and "
-	       "counters).\n");
-	printf("\nFORCE AT: the points at which a force rule can set the option on this kernel, "
-	       "probed with bpf_setsockopt in a child cgroup (setsockopt: on_change).\n");
-	if (!fp->probed)
-		printf("create, connect, established: %s\n", fp->reason);
-	else if (fp->create_reason[0])
-		printf("create: %s\n", fp->create_reason);
-	free(fp);
-	return 0;
 }

@@ -6,7 +6,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 
-#include "../bpf/optguard.h"
+#include "bpf/optguard.h"
 
 /* Rules 0..n-1 of the per-CPU counters map @fd into @out: 0 or -errno. */
 int counters_read(int fd, struct og_counters *out, size_t n);

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../bpf/optguard.h"
+#include "bpf/optguard.h"
 
 #define ACT_BIT(a)	(1u << (a))
 /* allow, deny and audit fit every option */

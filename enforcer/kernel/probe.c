@@ -25,7 +25,7 @@
 #include "cgroup.h"
 #include "log.h"
 #include "probe.h"
-#include "../bpf/probe/probe.h"
+#include "bpf/probe/probe.h"
 #include "probe.skel.h"
 
 /* a harmless value per forceable option: the kernel's default, or close to it */

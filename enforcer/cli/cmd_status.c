@@ -23,7 +23,7 @@
 #include "prometheus.h"
 #include "pins.h"
 #include "state.h"
-#include "../bpf/optguard.h"
+#include "bpf/optguard.h"
 
 struct kv_list {
 	char **rules;

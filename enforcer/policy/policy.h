@@ -215,4 +215,14 @@ const struct og_rule_def *policy_match(const struct og_policy *p, int level, int
 /* Specificity of a scope for a caller: higher wins; -1: does not match. */
 int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid);
 
+/*
+ * The policy `run` and `explain` use without --policy: /etc/optguard/policy.ini,
+ * else the shipped default (installed, or beside the binary in a source tree).
+ */
+const char *policy_default_path(void);
+/* Print the diagnostics of a policy load to stderr. */
+void diag_print(const struct og_diag *d);
+/* A warning on stderr when @p names no [enforcer] cgroup: it covers the whole host. */
+void warn_whole_host(const struct og_policy *p);
+
 #endif

@@ -21,7 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
-#include "cmds.h"
+#include "daemon.h"
 #include "encode.h"
 #include "events.h"
 #include "gaps.h"

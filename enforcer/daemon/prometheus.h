@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../bpf/optguard.h"
+#include "bpf/optguard.h"
 
 struct og_prom_info {
 	const char *mode;		/* enforce | audit */
