@@ -114,7 +114,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 # The few vmlinux types the CO-RE relocations of optguard.bpf.o name, as a C array: the
 # loader relocates the cgroup programs against it rather than parse the kernel's whole BTF
-# (enforcer/kernel/loader.c, min_btf_open).  Only the BPF UAPI context structures (an ABI) may be
+# (enforcer/kernel/minbtf.c).  Only the BPF UAPI context structures (an ABI) may be
 # taken from the build's kernel like that; struct sock and socket are read by the LSM
 # programs only, which are always relocated against the running kernel's BTF; so are the
 # second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
@@ -131,7 +131,7 @@ $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 		od -An -v -tx1 $@.btf | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $@.tmp
 	$(Q)rm -f $@.btf && mv $@.tmp $@
 
-$(OUTPUT)/enforcer/kernel/loader.o: $(OUTPUT)/optguard.min_btf.h
+$(OUTPUT)/enforcer/kernel/minbtf.o: $(OUTPUT)/optguard.min_btf.h
 
 $(OUTPUT)/enforcer/%.o: enforcer/%.c $(HDRS) bpf/*.h $(SKELS) | $$(@D) deps
 	$(call msg,CC,$@)

@@ -10,14 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "cmds.h"
 #include "encode.h"
 #include "gaps.h"
-#include "kfeatures.h"
 #include "log.h"
 #include "policy.h"
-#include "probe.h"
 #include "bpf/decide.h"
 
 static void say_stderr(const char *msg)

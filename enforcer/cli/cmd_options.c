@@ -10,14 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "cmds.h"
 #include "encode.h"
 #include "gaps.h"
-#include "kfeatures.h"
 #include "log.h"
 #include "policy.h"
-#include "probe.h"
 #include "bpf/decide.h"
 
 
@@ -31,10 +30,9 @@ int cmd_options(int argc, char **argv)
 		fprintf(stderr, "usage: optguard options\n");
 		return 2;
 	}
-	struct og_features f;
+	struct og_caps c = { 0 };
 
-	features_probe(&f);
-	features_print(&f);
+	caps_print(&c);
 	printf("\n");
 	struct og_force_probe *fp = calloc(1, sizeof(*fp));
 

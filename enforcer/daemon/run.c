@@ -20,6 +20,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "daemon.h"
 #include "encode.h"
@@ -31,7 +32,6 @@
 #include "policy.h"
 #include "pins.h"
 #include "privs.h"
-#include "probe.h"
 #include "state.h"
 
 #define RINGBUF_BYTES	(2u << 20)	/* mapped twice into the daemon: 4 MiB of its RSS (P7) */
@@ -339,55 +339,6 @@ static struct og_policy *load_policy(struct daemon *d)
 	return p;
 }
 
-/* Does any scope name a cgroup?  The cgroup program then needs cgroup ancestry. */
-static bool uses_cgroup_scopes(const struct og_policy *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nscopes; i++)
-		if (p->scopes[i].ncgroups)
-			return true;
-	return false;
-}
-
-static void say_warn(const char *msg)
-{
-	log_warnx("%s", msg);
-}
-
-/*
- * Every point a force rule names must be one this kernel honours (the
- * probe, and the programs as loaded: @b may be NULL before the load): each
- * problem is an error naming the rule, and the policy is refused.  (The
- * parser has already refused a policy forcing more than OG_FORCE_MAX
- * options.)  0 or -EOPNOTSUPP.
- */
-static int check_force(struct daemon *d, const struct og_policy *p, const struct og_bpf *b)
-{
-	const char *unloaded[3] = {};
-	size_t i;
-	int bad = 0;
-
-	if (!d->probe) {
-		for (i = 0; i < p->nrules; i++) {
-			const struct og_rule_def *r = &p->rules[i];
-
-			if (!rule_forces_at(r))
-				continue;
-			log_warnx("%s:%d: rule %s: the kernel was not probed for force support at "
-				  "start (the policy in force had no force rule): restart optguard",
-				  p->path, r->line, r->name);
-			bad = 1;
-		}
-		return bad ? -EOPNOTSUPP : 0;
-	}
-	if (b) {
-		unloaded[0] = b->create_loaded ? NULL : b->create_reason;
-		unloaded[1] = unloaded[2] = b->force_loaded ? NULL : b->force_reason;
-	}
-	return force_policy_unsupported(p, d->probe, unloaded, say_warn) ? -EOPNOTSUPP : 0;
-}
-
 /* Put @p in force in one step; the names of its rules follow its generation. */
 static int install(struct daemon *d, const struct og_policy *p)
 {
@@ -433,13 +384,13 @@ static void gaps_text(const struct daemon *d, const struct og_policy *p, char *c
 	size_t n;
 
 	compat[0] = refused[0] = cmsg[0] = '\0';
-	if (!d->bpf.lsm_active) {
+	if (!d->bpf.grp[OG_G_LSM].active) {
 		n = gaps_list(p, OG_GAP_COMPAT_ALL, names, sizeof(names));
 		if (n)
 			snprintf(compat, len, "32-bit (compat) callers bypass rule%s %s (the kernel "
 				 "skips the cgroup hook for compat syscalls and compat io_uring "
 				 "rings; no LSM hook: %s)", n == 1 ? "" : "s", names,
-				 d->bpf.lsm_reason);
+				 d->bpf.grp[OG_G_LSM].reason);
 	} else {
 		n = gaps_list(p, OG_GAP_COMPAT_VALUE, names, sizeof(names));
 		if (n && p->compat_allow)
@@ -448,15 +399,15 @@ static void gaps_text(const struct daemon *d, const struct og_policy *p, char *c
 		else if (n)
 			snprintf(refused, len, "32-bit (compat) callers of rule%s %s are refused "
 				 "by the LSM hook (compat = deny)%s%s", n == 1 ? "" : "s", names,
-				 d->bpf.uring_active ? "" : "; compat io_uring rings submitted to by "
+				 d->bpf.grp[OG_G_URING].active ? "" : "; compat io_uring rings submitted to by "
 				 "64-bit threads are not told apart: ",
-				 d->bpf.uring_active ? "" : d->bpf.uring_reason);
+				 d->bpf.grp[OG_G_URING].active ? "" : d->bpf.grp[OG_G_URING].reason);
 	}
 	n = gaps_list(p, OG_GAP_CMSG, names, sizeof(names));
-	if (n && !d->bpf.cmsg_active)
+	if (n && !d->bpf.grp[OG_G_CMSG].active)
 		snprintf(cmsg, len, "sendmsg control messages (IP_TOS, IP_TTL, SO_MARK, SO_PRIORITY, "
 			 "IPV6_TCLASS, IPV6_HOPLIMIT) bypass rule%s %s (%s)", n == 1 ? "" : "s",
-			 names, d->bpf.lsm_active ? d->bpf.cmsg_reason : d->bpf.lsm_reason);
+			 names, d->bpf.grp[OG_G_LSM].active ? d->bpf.grp[OG_G_CMSG].reason : d->bpf.grp[OG_G_LSM].reason);
 }
 
 /* What `optguard status` reads. */
@@ -467,7 +418,8 @@ static int write_state(struct daemon *d)
 	gaps_text(d, d->pol, compat, refused, cmsg, sizeof(compat));
 	snprintf(bypass, sizeof(bypass), "%s%s%s", compat, compat[0] && cmsg[0] ? "; " : "", cmsg);
 	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
-			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
+			   d->bpf.grp[OG_G_LSM].active ? "" : d->bpf.grp[OG_G_LSM].reason,
+			   caps_errno_text(&d->bpf.caps),
 			   d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
 }
 
@@ -584,7 +536,7 @@ static int reload_policy(struct daemon *d)
 	}
 	/* what the maps hold is checked first: a reload must restore deleted keys */
 	verify(d, false);
-	if (check_force(d, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
+	if (caps_check_force(d->probe, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
 		policy_free(p);
 		return -1;
@@ -765,7 +717,7 @@ int cmd_run(int argc, char **argv)
 			fatal("run");
 		if (force_probe(d->probe))
 			log_warnx("warning: %s", d->probe->reason);
-		if (check_force(d, d->pol, NULL)) {
+		if (caps_check_force(d->probe, d->pol, NULL)) {
 			log_warnx("%s: force rules this kernel cannot honour: refusing to start",
 				  d->policy_path);
 			goto out;
@@ -802,32 +754,20 @@ int cmd_run(int argc, char **argv)
 	lim.cgroup_level = d->pol->cgroup_level;
 	lim.lsm = d->pol->lsm;
 	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
-	/* a policy that forces nothing at start cannot gain force rules by a reload (check_force) */
+	/* a policy that forces nothing at start cannot gain force rules by a reload (caps_check_force) */
 	lim.skip_force = !d->probe;
 	lim.want_cmsg = d->pol->lsm != OG_LSM_OFF && policy_needs_cmsg(d->pol);
 	t_load = clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_load(&d->bpf, &lim))
 		goto out;
 	t_loaded = clock_ns(CLOCK_MONOTONIC);
-	if (d->probe && check_force(d, d->pol, &d->bpf)) {
+	if (d->probe && caps_check_force(d->probe, d->pol, &d->bpf)) {
 		log_warnx("%s: force rules this kernel cannot honour: refusing to start",
 			  d->policy_path);
 		goto out;
 	}
-	if (d->pol->lsm == OG_LSM_REQUIRE && !d->bpf.lsm_loaded) {
-		log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
-			  d->bpf.lsm_reason);
+	if (caps_check(&d->bpf, d->pol, d->policy_path, false))
 		goto out;
-	}
-	if (!d->bpf.has_task_helpers && uses_cgroup_scopes(d->pol)) {
-		log_warnx("%s: this kernel's cgroup programs lack bpf_get_current_ancestor_cgroup_id, "
-			  "so scopes that name a cgroup cannot be enforced: refusing to start",
-			  d->policy_path);
-		goto out;
-	}
-	if (!d->bpf.has_retval)
-		log_warnx("warning: this kernel lacks bpf_set_retval: a deny made by the cgroup "
-			  "hook returns EPERM, whatever the rule's errno");
 	if (install(d, d->pol))
 		goto out;
 	d->rb = ring_buffer__new(og_bpf_events_fd(&d->bpf), handle_event, d, NULL);
@@ -840,17 +780,10 @@ int cmd_run(int argc, char **argv)
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
 		goto out;
 	t_attached = clock_ns(CLOCK_MONOTONIC);
-	if (!d->bpf.lsm_active) {
-		if (d->pol->lsm == OG_LSM_REQUIRE) {
-			log_warnx("%s: lsm = require, but %s: refusing to start", d->policy_path,
-				  d->bpf.lsm_reason);
-			goto out;
-		}
-		log_warnx("warning: running cgroup-only (%s): 32-bit (compat) callers and sockets "
-			  "created outside %s are not checked", d->bpf.lsm_reason, d->pol->cgroup);
-	}
+	if (caps_check(&d->bpf, d->pol, d->policy_path, true))
+		goto out;
 	/* where BPF LSM runs, nobody but this daemon detaches or writes what it attached */
-	if (d->bpf.lsm_active && !d->pol->guard_off) {
+	if (d->bpf.grp[OG_G_LSM].active && !d->pol->guard_off) {
 		if (og_guard_start(&d->bpf))
 			log_warnx("warning: %s: optguard's links and maps are not guarded against "
 				  "root", d->bpf.guard_reason);
@@ -883,14 +816,14 @@ int cmd_run(int argc, char **argv)
 	log_info("enforcing %s (%zu rules, mode %s, default %s) on %s with %s%s",
 		 d->policy_path, d->pol->nrules, d->pol->mode == OG_MODE_AUDIT ? "audit" : "enforce",
 		 action_name(d->pol->default_action), d->pol->cgroup, d->hooks,
-		 d->bpf.lsm_active ? "" : " (cgroup-only)");
-	if (d->bpf.cmsg_active)
+		 d->bpf.grp[OG_G_LSM].active ? "" : " (cgroup-only)");
+	if (d->bpf.grp[OG_G_CMSG].active)
 		log_info("sendmsg control messages are checked (lsm/socket_sendmsg)");
 	{
 		char st[256];
 
 		snprintf(st, sizeof(st), "enforcing %s (%zu rules, %s)", d->policy_path,
-			 d->pol->nrules, d->bpf.lsm_active ? "LSM and cgroup hooks" :
+			 d->pol->nrules, d->bpf.grp[OG_G_LSM].active ? "LSM and cgroup hooks" :
 							     "cgroup-only");
 		notify_ready(st);	/* systemd Type=notify; nothing without NOTIFY_SOCKET */
 	}
@@ -947,7 +880,7 @@ out:
 	if (d->pinned)
 		lost = pins_verify(&d->bpf, d->pin_sub, why, sizeof(why));
 	if (d->bpf.skel) {
-		if (d->bpf.link) {
+		if (d->bpf.links[OG_P_SETSOCKOPT]) {
 			report_losses(d, true);
 			sink_flush(&d->sink);
 			summary(d);

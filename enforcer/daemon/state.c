@@ -210,7 +210,7 @@ static void put_kv(FILE *f, const char *k, const char *v)
 }
 
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
+		const char *hooks, const char *lsm_reason, const char *errno_text, char *const *names,
 		size_t nnames, const char *bypass)
 {
 	char tmp[600], hash[65] = "unknown", ts[64];
@@ -241,7 +241,7 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "cgroup", p->cgroup);
 	put_kv(f, "hooks", hooks);
 	put_kv(f, "lsm", lsm_reason[0] ? lsm_reason : "active");
-	put_kv(f, "errno", has_retval ? "rule errno" : "EPERM only (no bpf_set_retval)");
+	put_kv(f, "errno", errno_text);
 	put_kv(f, "bypass", bypass);
 	put_kv(f, "counters", st->pin_path);
 	put_kv(f, "integrity", st->integrity[0] ? st->integrity : "ok");

@@ -34,7 +34,7 @@ int state_lock(struct og_state *st, const char *pin_dir);
  * past ("" when none).
  */
 int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, bool has_retval, char *const *names,
+		const char *hooks, const char *lsm_reason, const char *errno_text, char *const *names,
 		size_t nnames, const char *bypass);
 /*
  * Release the lock and remove the lock file; the state file and pins stay

@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 
 #include "counters.h"
+#include "loader.h"
+#include "optguard.skel.h"
 
 static void add(struct og_counters *s, const struct og_counters *per, int ncpu)
 {
@@ -91,4 +93,34 @@ int counters_read(int fd, struct og_counters *out, size_t n)
 	}
 	free(per);
 	return 0;
+}
+
+int og_bpf_counters(struct og_bpf *b, struct og_counters *out, size_t n)
+{
+	if (n > b->id_cap) {
+		memset(out + b->id_cap, 0, (n - b->id_cap) * sizeof(*out));
+		n = b->id_cap;
+	}
+	return counters_read(bpf_map__fd(b->skel->maps.og_counters), out, n);
+}
+
+int og_bpf_counters_zero(struct og_bpf *b, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct og_counters *z;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	z = calloc(ncpu, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.og_counters), &id, z, BPF_ANY))
+		ret = -errno;
+	free(z);
+	return ret;
+}
+
+int og_bpf_counters_fd(struct og_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.og_counters);
 }

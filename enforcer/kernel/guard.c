@@ -48,12 +48,15 @@ static void add_id(struct guard_bpf *g, __u32 id)
 
 int og_guard_start(struct og_bpf *b)
 {
+	struct og_link_ref links[OG_MAX_LINKS];
 	struct guard_bpf *g;
 	struct bpf_map *m;
-	int nargs, ret, i;
+	size_t k, n;
+	int nargs, ret;
 
-	if (!b->lsm_active) {
-		snprintf(b->guard_reason, sizeof(b->guard_reason), "no BPF LSM: %.280s", b->lsm_reason);
+	if (!b->grp[OG_G_LSM].active) {
+		snprintf(b->guard_reason, sizeof(b->guard_reason), "no BPF LSM: %.280s",
+			 b->grp[OG_G_LSM].reason);
 		return -EOPNOTSUPP;
 	}
 	nargs = bpf_hook_args();
@@ -87,14 +90,9 @@ int og_guard_start(struct og_bpf *b)
 		goto fail_links;
 	}
 	/* what it guards: every link and map of ours, its own included */
-	add_id(g, obj_id(b->link ? bpf_link__fd(b->link) : -1));
-	add_id(g, obj_id(b->lsm_link ? bpf_link__fd(b->lsm_link) : -1));
-	for (i = 0; i < 5; i++)
-		add_id(g, obj_id(b->force_links[i] ? bpf_link__fd(b->force_links[i]) : -1));
-	add_id(g, obj_id(b->uring_link ? bpf_link__fd(b->uring_link) : -1));
-	add_id(g, obj_id(b->cmsg_link ? bpf_link__fd(b->cmsg_link) : -1));
-	for (i = 0; i < 2; i++)
-		add_id(g, obj_id(bpf_link__fd(b->guard_links[i])));
+	n = og_bpf_links(b, links, OG_MAX_LINKS);
+	for (k = 0; k < n; k++)
+		add_id(g, obj_id(bpf_link__fd(links[k].link)));
 	bpf_object__for_each_map(m, b->skel->obj)
 		add_id(g, obj_id(bpf_map__fd(m)));
 	bpf_object__for_each_map(m, g->obj)

@@ -6,37 +6,30 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "caps.h"
 #include "encode.h"
 #include "policy.h"
+#include "progs.h"
 
 struct optguard_bpf;
 struct bpf_link;
 struct ring_buffer;
 struct og_gen_set;
 
+/* What became of a group of programs (progs.h) on this kernel. */
+struct og_group_state {
+	bool loaded;		/* the kernel took its programs */
+	bool active;		/* ... and they are attached (the LSM's seen to run) */
+	char reason[320];	/* why not, for the warnings and `status` ("": no reason) */
+};
+
 struct og_bpf {
 	struct optguard_bpf *skel;
-	struct bpf_link *link;	/* cgroup/setsockopt on the policy's cgroup */
-	struct bpf_link *lsm_link;	/* lsm/socket_setsockopt, global */
-	struct bpf_link *uring_link;	/* lsm/uring_cmd: compat io_uring rings */
-	struct bpf_link *cmsg_link;	/* lsm/socket_sendmsg: control messages */
-	/* force: sock_create, connect4, connect6, sockops, lsm_cgroup/socket_post_create */
-	struct bpf_link *force_links[5];
+	struct bpf_link *links[OG_MAX_PROGS];	/* og_progs[i]'s link, NULL: not attached */
+	struct og_group_state grp[OG_NGROUPS];
+	struct og_caps caps;	/* what the kernel offers, as probed for the load */
 	size_t key_cap;		/* og_rules entries: both generations */
 	size_t id_cap;		/* og_counters entries */
-	bool has_retval;	/* errno of a deny is the rule's, not only EPERM */
-	bool has_task_helpers;	/* cgroup programs can read pid, comm, cgroup ancestors */
-	bool lsm_loaded;	/* the kernel took the LSM program */
-	bool lsm_active;	/* ... and it is attached and seen to run */
-	char lsm_reason[320];	/* why not, for the warning and `status` */
-	bool uring_active;	/* lsm/uring_cmd attached: compat rings are seen */
-	bool cmsg_active;	/* lsm/socket_sendmsg attached: control messages are checked */
-	char uring_reason[320];	/* why not */
-	char cmsg_reason[320];
-	bool force_loaded;	/* sock_create, connect4/6 and sockops programs loaded */
-	bool create_loaded;	/* lsm_cgroup/socket_post_create loaded */
-	char force_reason[320];	/* why not */
-	char create_reason[320];
 	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
@@ -47,6 +40,16 @@ struct og_bpf {
 	bool guard_active;
 	char guard_reason[320];	/* why not */
 };
+
+/* One link @b holds: its pin name and the hook it is on. */
+struct og_link_ref {
+	struct bpf_link *link;
+	const char *pin;	/* pin_dir/dN/link-<pin> */
+	const char *hook;	/* "cgroup/setsockopt", "lsm/bpf (guard)" ... */
+};
+/* Every link @b holds, the programs' (og_progs order) then the guard's: how many. */
+size_t og_bpf_links(const struct og_bpf *b, struct og_link_ref *out, size_t n);
+#define OG_MAX_LINKS	(OG_MAX_PROGS + 2)
 
 struct og_bpf_limits {
 	size_t max_keys;	/* rule keys of one generation */
@@ -61,9 +64,10 @@ struct og_bpf_limits {
 };
 
 /*
- * Open and load.  The LSM program is loaded too unless lim->lsm is off or
- * the kernel refuses it (b->lsm_reason says why); the cgroup program alone
- * is then loaded.  0 or -errno (the libbpf message was printed).
+ * Open and load (load.c): every group of programs (progs.h) the policy and
+ * the kernel allow, falling back through og_load_combos[] when the kernel
+ * refuses some; b->grp[] says what loaded and why not.  The cgroup/setsockopt
+ * program always loads, else -errno (the libbpf message was printed).
  */
 int og_bpf_load(struct og_bpf *b, const struct og_bpf_limits *lim);
 /*
@@ -83,9 +87,9 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc);
  */
 int og_bpf_mirror(struct og_bpf *b);
 /*
- * Attach the LSM program (globally; it checks that it runs, else detaches
- * it and says why in b->lsm_reason) and the cgroup program to the cgroup
- * directory @path, with links: 0 or -errno.
+ * Attach what loaded: the LSM programs globally (lsm/socket_setsockopt is
+ * checked to run, else detached with the reason in b->grp[OG_G_LSM]), the
+ * others to the cgroup directory @path, with links: 0 or -errno.
  */
 int og_bpf_attach(struct og_bpf *b, const char *path);
 /*
@@ -102,7 +106,7 @@ int og_bpf_hooks(const struct og_bpf *b, char *buf, size_t len);
  */
 int og_bpf_verify(struct og_bpf *b, char *why, size_t len);
 /*
- * Where BPF LSM runs (b->lsm_active): load and attach the guard (bpf/guard/),
+ * Where BPF LSM runs (b->grp[OG_G_LSM].active): load and attach the guard (bpf/guard/),
  * which refuses to every process but this one the bpf() commands that
  * detach optguard's links or write its maps.  Call after og_bpf_attach().
  * 0, or -errno with b->guard_reason saying why (the rest works on).

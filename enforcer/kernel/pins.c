@@ -139,10 +139,9 @@ static int mkdir_p(const char *path)
 
 int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 {
-	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
-						   "sockops", "post-create" };
+	struct og_link_ref links[OG_MAX_LINKS];
 	char path[1024];
-	size_t i;
+	size_t i, n;
 	int ret;
 
 	ret = pins_bpffs(pin_dir);
@@ -159,16 +158,10 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 		log_warn("%s", dir);
 		return ret;
 	}
-	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")) ||
-	    (ret = pin_one(b->uring_link, dir, "lsm-uring")) ||
-	    (ret = pin_one(b->cmsg_link, dir, "lsm-sendmsg")))
-		return ret;
-	for (i = 0; i < sizeof(force_names) / sizeof(force_names[0]); i++)
-		if ((ret = pin_one(b->force_links[i], dir, force_names[i])))
+	n = og_bpf_links(b, links, OG_MAX_LINKS);
+	for (i = 0; i < n; i++)
+		if ((ret = pin_one(links[i].link, dir, links[i].pin)))
 			return ret;
-	if ((ret = pin_one(b->guard_links[0], dir, "guard-bpf")) ||
-	    (ret = pin_one(b->guard_links[1], dir, "guard-map")))
-		return ret;
 	snprintf(path, sizeof(path), "%s/counters", dir);
 	if (bpf_obj_pin(og_bpf_counters_fd(b), path)) {
 		ret = -errno;
@@ -250,33 +243,22 @@ int pins_check_dir(const char *dir, char *why, size_t len)
 
 int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 {
-	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
-						   "sockops", "post-create" };
-	struct bpf_link *links[11] = { b->link, b->lsm_link, b->guard_links[0], b->guard_links[1],
-				       b->uring_link, b->cmsg_link };
-	const char *names[11] = { "setsockopt", "lsm", "guard-bpf", "guard-map", "lsm-uring",
-				  "lsm-sendmsg" };
+	struct og_link_ref links[OG_MAX_LINKS];
+	size_t i, n = og_bpf_links(b, links, OG_MAX_LINKS);
 	char path[1024];
 	struct stat st;
-	size_t i, n = 6;
 	int bad = 0;
 
-	for (i = 0; i < 5; i++) {
-		links[n] = b->force_links[i];
-		names[n++] = force_names[i];
-	}
 	why[0] = '\0';
 	for (i = 0; i < n; i++) {
 		size_t at = strlen(why);
 
-		if (!links[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/link-%s", dir, names[i]);
-		if (!link_attached(links[i])) {
-			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", names[i]);
+		snprintf(path, sizeof(path), "%s/link-%s", dir, links[i].pin);
+		if (!link_attached(links[i].link)) {
+			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", links[i].pin);
 			bad++;
 		} else if (stat(path, &st)) {
-			snprintf(why + at, len - at, "%s%s unpinned (%s)", at ? ", " : "", names[i],
+			snprintf(why + at, len - at, "%s%s unpinned (%s)", at ? ", " : "", links[i].pin,
 				 strerror(errno));
 			bad++;
 		}

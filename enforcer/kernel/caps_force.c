@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The force probe (probe.h): attach bpf/probe/ to a child cgroup made for
+ * The force probe (caps.h): attach bpf/probe/ to a child cgroup made for
  * the purpose, make one IPv4 and one IPv6 loopback connection from a
  * process inside it, and read what bpf_setsockopt returned for each option
  * at each point.  Everything made is removed again, also on failure.
@@ -24,7 +24,7 @@
 
 #include "cgroup.h"
 #include "log.h"
-#include "probe.h"
+#include "caps.h"
 #include "bpf/probe/probe.h"
 #include "probe.skel.h"
 
