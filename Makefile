@@ -59,9 +59,12 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_PROGS := optguard guard empty probe floor
+BPF_PROGS := optguard guard probe
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+# the benchmarks' reference programs (bench/bpf/): built by `make bench` only
+BENCH_BPF_PROGS := empty floor
+BENCH_SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BENCH_BPF_PROGS))
 
 LIB_SRCS := $(filter-out enforcer/cli/main.c,$(wildcard $(patsubst %,enforcer/%/*.c,$(LAYERS))))
 HDRS := $(wildcard enforcer/*/*.h)
@@ -77,7 +80,8 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/tests/a
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
-.SECONDARY: $(BPF_OBJS) $(SKELS) $(OUTPUT)/vmlinux.h
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(BENCH_SKELS) $(OUTPUT)/vmlinux.h \
+	$(patsubst %,$(OUTPUT)/%.bpf.o,$(BENCH_BPF_PROGS))
 .PHONY: all deps deps-test layers run test test-unit selftest bench fuzz fuzz-build clean install \
 	uninstall
 
@@ -103,7 +107,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT) deps
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(wildcard bpf/*/*.bpf.c) $(OUTPUT)/vmlinux.h | $(OUTPUT) deps
+$(OUTPUT)/%.bpf.o: $$(firstword $$(wildcard bpf/$$*.bpf.c bpf/$$*/$$*.bpf.c bench/bpf/$$*/$$*.bpf.c)) $(wildcard bpf/*.h bpf/*/*.h) $(wildcard bpf/*/*.bpf.c) $(OUTPUT)/vmlinux.h | $(OUTPUT) deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
@@ -185,7 +189,7 @@ $(OUTPUT)/bench/hammer: bench/hammer.c | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-$(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) | $(OUTPUT)/bench deps
+$(OUTPUT)/bench/%: bench/%.c bench/*.h $(LIB) $(BENCH_SKELS) | $(OUTPUT)/bench deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INC_all) $(LDFLAGS) $< $(LIB) $(LDLIBS) -lpthread -o $@
 

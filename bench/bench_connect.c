@@ -18,8 +18,8 @@
  *
  * P4 is A/B of the rates (target >= 0.90); C/B is reported beside it.
  * F1 ... F5 (report only) are the floor: the kernel's own mechanisms that
- * the force issue's rows need, without optguard (bpf/floor/floor.bpf.c says
- * what each one attaches), interleaved with A, B and C in the same rounds.
+ * the force issue's rows need, without optguard (bench/bpf/floor/floor.bpf.c
+ * says what each one attaches), interleaved with A, B and C in the same rounds.
  * OG_BENCH_PROG_STATS=1 also prints each program's mean run time (the
  * kernel's bpf_stats, turned on for the run: it slows A and C a little).
  */
@@ -74,9 +74,9 @@ static void load_optguard(struct og_bpf *b, const char *ini, size_t len)
 {
 	load_optguard_lim(b, ini, len,
 			  (struct og_bpf_limits){ .ringbuf_bytes = 16u << 20, .lsm = OG_LSM_OFF });
-	if (!b->force_loaded) {
+	if (!b->grp[OG_G_FORCE].loaded) {
 		fprintf(stderr, "bench: the kernel refused the force programs: %s\n",
-			b->force_reason);
+			b->grp[OG_G_FORCE].reason);
 		exit(77);
 	}
 }
@@ -319,7 +319,7 @@ int main(void)
 	load_optguard(&ogc, ini, n);
 	fl = floor_bpf__open_and_load();
 	if (!fl)
-		die("the floor programs (bpf/floor)");
+		die("the floor programs (bench/bpf/floor)");
 	for (r = 0; r < NFLOORS; r++)
 		floor_progs(fl, r + 1, pf[r]);
 	progs_of(&oga, pa);

@@ -111,13 +111,3 @@ void fatal(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
-
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap, NULL);
-	va_end(ap);
-	exit(1);
-}

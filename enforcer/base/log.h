@@ -2,7 +2,7 @@
 /*
  * Diagnostics of the daemon and the CLI (not decision events): one line on
  * stderr, "optguard: message", lowercase, no trailing period.  log_warn adds
- * strerror(errno); log_warnx does not; fatal/fatalx also exit 1.
+ * strerror(errno); log_warnx does not; fatal also exits 1.
  */
 #ifndef OPTGUARD_LOG_H
 #define OPTGUARD_LOG_H
@@ -13,7 +13,6 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* A line as it is ("FILE:LINE: message"), on stderr. */
 void log_line(const char *line);
 /*

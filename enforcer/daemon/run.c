@@ -750,8 +750,6 @@ int cmd_run(int argc, char **argv)
 	/* the heap as parsing and encoding the policy left it: about what a reload of it takes */
 	reserve = mallinfo2().arena;
 	lim.ringbuf_bytes = RINGBUF_BYTES;
-	lim.cgroup_id = d->pol->cgroup_id;
-	lim.cgroup_level = d->pol->cgroup_level;
 	lim.lsm = d->pol->lsm;
 	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
 	/* a policy that forces nothing at start cannot gain force rules by a reload (caps_check_force) */

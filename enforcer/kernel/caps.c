@@ -125,16 +125,6 @@ bool caps_has(const struct og_caps *c, enum og_cap cap)
 	return c->have & OG_CBIT(cap);
 }
 
-enum og_cap caps_missing(const struct og_caps *c, unsigned int which)
-{
-	int i;
-
-	for (i = 0; i < OG_NCAPS; i++)
-		if ((which & c->probed & OG_CBIT(i)) && !caps_has(c, i))
-			return i;
-	return OG_NCAPS;
-}
-
 void caps_why_not(const struct og_caps *c, enum og_cap cap, char *buf, size_t len)
 {
 	if (cap == OG_CAP_LSM_LISTED)

@@ -40,8 +40,6 @@ struct og_caps {
 void caps_probe(struct og_caps *c, unsigned int which);
 /* Probed and there (false when not probed). */
 bool caps_has(const struct og_caps *c, enum og_cap cap);
-/* The first capability of @which probed and missing, or OG_NCAPS. */
-enum og_cap caps_missing(const struct og_caps *c, unsigned int which);
 /* Why @cap is missing, for messages. */
 void caps_why_not(const struct og_caps *c, enum og_cap cap, char *buf, size_t len);
 /* `optguard options`: probe all, one line each. */

@@ -55,8 +55,6 @@ struct og_bpf_limits {
 	size_t max_keys;	/* rule keys of one generation */
 	size_t max_ids;		/* rule ids */
 	size_t ringbuf_bytes;	/* power of two, page multiple */
-	__u64 cgroup_id;	/* the policy's cgroup: where the LSM program acts */
-	int cgroup_level;
 	enum og_lsm_mode lsm;	/* off: do not even try */
 	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
 	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
