@@ -2,7 +2,9 @@
 /*
  * optguard's BPF object: every program in one object, so that they share
  * one set of maps and globals (common.bpf.h).  Each program keeps its own
- * file; the loader turns off those this kernel cannot load.
+ * file, and its row in og_progs[] (enforcer/kernel/progs.c: its group, pin
+ * and where it attaches), by which the loader turns off those this kernel
+ * cannot load.
  */
 #include "common.bpf.h"
 
