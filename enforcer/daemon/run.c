@@ -380,17 +380,20 @@ static int install(struct daemon *d, const struct og_policy *p)
 static void gaps_text(const struct daemon *d, const struct og_policy *p, char *compat,
 		      char *refused, char *cmsg, size_t len)
 {
+	const struct og_group_state *lsm = &d->bpf.grp[OG_G_LSM];
+	const struct og_group_state *uring = &d->bpf.grp[OG_G_URING];
+	const struct og_group_state *cm = &d->bpf.grp[OG_G_CMSG];
 	char names[1024];
 	size_t n;
 
 	compat[0] = refused[0] = cmsg[0] = '\0';
-	if (!d->bpf.grp[OG_G_LSM].active) {
+	if (!lsm->active) {
 		n = gaps_list(p, OG_GAP_COMPAT_ALL, names, sizeof(names));
 		if (n)
 			snprintf(compat, len, "32-bit (compat) callers bypass rule%s %s (the kernel "
 				 "skips the cgroup hook for compat syscalls and compat io_uring "
 				 "rings; no LSM hook: %s)", n == 1 ? "" : "s", names,
-				 d->bpf.grp[OG_G_LSM].reason);
+				 lsm->reason);
 	} else {
 		n = gaps_list(p, OG_GAP_COMPAT_VALUE, names, sizeof(names));
 		if (n && p->compat_allow)
@@ -399,15 +402,15 @@ static void gaps_text(const struct daemon *d, const struct og_policy *p, char *c
 		else if (n)
 			snprintf(refused, len, "32-bit (compat) callers of rule%s %s are refused "
 				 "by the LSM hook (compat = deny)%s%s", n == 1 ? "" : "s", names,
-				 d->bpf.grp[OG_G_URING].active ? "" : "; compat io_uring rings submitted to by "
+				 uring->active ? "" : "; compat io_uring rings submitted to by "
 				 "64-bit threads are not told apart: ",
-				 d->bpf.grp[OG_G_URING].active ? "" : d->bpf.grp[OG_G_URING].reason);
+				 uring->active ? "" : uring->reason);
 	}
 	n = gaps_list(p, OG_GAP_CMSG, names, sizeof(names));
-	if (n && !d->bpf.grp[OG_G_CMSG].active)
+	if (n && !cm->active)
 		snprintf(cmsg, len, "sendmsg control messages (IP_TOS, IP_TTL, SO_MARK, SO_PRIORITY, "
 			 "IPV6_TCLASS, IPV6_HOPLIMIT) bypass rule%s %s (%s)", n == 1 ? "" : "s",
-			 names, d->bpf.grp[OG_G_LSM].active ? d->bpf.grp[OG_G_CMSG].reason : d->bpf.grp[OG_G_LSM].reason);
+			 names, lsm->active ? cm->reason : lsm->reason);
 }
 
 /* What `optguard status` reads. */
@@ -752,7 +755,7 @@ int cmd_run(int argc, char **argv)
 	lim.ringbuf_bytes = RINGBUF_BYTES;
 	lim.lsm = d->pol->lsm;
 	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
-	/* a policy that forces nothing at start cannot gain force rules by a reload (caps_check_force) */
+	/* a policy that forces nothing at start cannot gain force rules by a reload */
 	lim.skip_force = !d->probe;
 	lim.want_cmsg = d->pol->lsm != OG_LSM_OFF && policy_needs_cmsg(d->pol);
 	t_load = clock_ns(CLOCK_MONOTONIC);

@@ -24,6 +24,9 @@ struct og_old_pins {
 	size_t ndirs;
 };
 
+struct dirent;
+/* pin_dir/dN, for N the pid of the daemon that made it: 1, else 0 */
+int pins_is_daemon_dir(const struct dirent *e);
 /* Mount bpffs on /sys/fs/bpf when pin_dir is below it and nothing is mounted there. */
 int pins_bpffs(const char *pin_dir);
 /* Open the links earlier daemons pinned under @pin_dir (they stay attached). */
