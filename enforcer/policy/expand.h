@@ -4,7 +4,7 @@
  * (bpf/optguard.h, struct og_rule_key): rule x option x uid x cgroup, and
  * the precedence among the rules a caller matches (the most specific wins).
  * Encoding (encode.c, encode_force.c), validation's duplicate check
- * (policy.c) and `explain` (policy_match, scope_rank) all go through here.
+ * (validate.c) and `explain` (policy_match, scope_rank) all go through here.
  *
  * The cgroups of a scope come from a binding table, never straight from the
  * scope: struct og_bindings maps each scope to the cgroups its selectors stand

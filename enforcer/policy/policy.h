@@ -22,7 +22,6 @@ enum og_on_change { OG_ONCHANGE_REWRITE = 0, OG_ONCHANGE_DENY, OG_ONCHANGE_ALLOW
 #define OG_AT_ESTABLISHED	(1u << 2)
 #define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)
 
-#define OG_DEFAULT_POLICY_CGROUP	NULL	/* NULL: the cgroup2 mount */
 #define OG_DEFAULT_LOG_FILE	"/var/log/optguard/events.jsonl"
 #define OG_DEFAULT_PIN_DIR	"/sys/fs/bpf/optguard"
 #define OG_DEFAULT_LOG_RATE	100
