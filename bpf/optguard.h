@@ -282,7 +282,6 @@ struct og_force_set {
 };
 
 /* og_sk_plan.flags */
-#define OG_PL_TELEMETRY	(1u << 0)	/* STATE/RTO/RETRANS callbacks are on */
 #define OG_PL_CLOSED	(1u << 1)	/* the close events went out */
 
 /* A socket's plan and telemetry (sk_storage, BPF_F_CLONE). */

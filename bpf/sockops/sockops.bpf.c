@@ -45,8 +45,7 @@ static __always_inline void plan_established(struct bpf_sock_ops *skops, struct 
 	p->retransmits = 0;
 	p->rtos = 0;
 	/* the helper replaces the set: keep what others turned on */
-	if (!bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | OG_TELEMETRY_FLAGS))
-		p->flags |= OG_PL_TELEMETRY;
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | OG_TELEMETRY_FLAGS);
 }
 
 static __always_inline void plan_closed(struct bpf_sock_ops *skops, struct og_sk_plan *p)
