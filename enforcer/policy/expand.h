@@ -23,7 +23,11 @@ struct og_scope_binding {
 	size_t n;
 };
 
-/* scope[i] binds p->scopes[i]; a scope past nscopes is bound to no cgroup. */
+/*
+ * scope[i] binds p->scopes[i]; a scope past nscopes is bound to no cgroup.
+ * Whoever fills it keeps what the parser checks of a cgroup (section_scope.c):
+ * ids distinct within a scope, levels below OG_CG_LEVELS, paths normalised.
+ */
 struct og_bindings {
 	const struct og_scope_binding *scope;
 	size_t nscopes;
