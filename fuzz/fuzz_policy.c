@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer harness for the policy parser and validator (policy.c,
- * policy_check.c, value.c, options.c): policy_load_buffer() on arbitrary
+ * libFuzzer harness for the policy parser and validator (enforcer/policy/:
+ * FUZZ_LIB_SRCS in the Makefile): policy_load_buffer() on arbitrary
  * bytes, and the contract of policy.h checked on every input:
  *  - success: no errors (warnings only), *out set;
  *  - failure: a negative errno, at least one error, *out untouched;
@@ -42,7 +42,7 @@ static void check_msg(const char *m, size_t nlines)
 	unsigned long line;
 	char *end;
 
-	/* policy.c escapes what the file says: a message is one line of printable ASCII */
+	/* diag.c escapes what the file says: a message is one line of printable ASCII */
 	for (c = (const unsigned char *)m; *c; c++)
 		if (*c < 0x20 || *c > 0x7e)
 			die("message with a byte that is not printable ASCII", m);

@@ -7,6 +7,7 @@
 #ifndef OPTGUARD_ENCODE_H
 #define OPTGUARD_ENCODE_H
 
+#include "expand.h"
 #include "policy.h"
 
 struct og_other_slot {
@@ -36,13 +37,20 @@ int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out);
 /* How the kernel reads @o's value, as og_rule.flags bits (options.h, OG_KR_*) */
 #define OG_RF_READ	(OG_RF_BYTE_OK | OG_RF_U32 | OG_RF_U64 | OG_RF_LEN0)
 __u32 read_flags(const struct og_option *o);
-/* 0 or -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots). */
+/*
+ * The maps of @p with its scopes bound as in @b (expand.h; NULL: as parsed): 0 or
+ * -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots).
+ */
+int policy_encode_bound(const struct og_policy *p, const struct og_bindings *b,
+			struct og_encoding *enc);
+/* policy_encode_bound() with the cgroups the parser resolved */
 int policy_encode(const struct og_policy *p, struct og_encoding *enc);
 void encoding_free(struct og_encoding *enc);
 /*
  * The og_force keys of @p (encode_force.c), called by policy_encode: 0,
  * -ENOMEM, or -E2BIG when the policy forces more than OG_FORCE_MAX options.
  */
-int encode_force(const struct og_policy *p, struct og_encoding *enc);
+int encode_force(const struct og_policy *p, const struct og_bindings *b,
+		 struct og_encoding *enc);
 
 #endif

@@ -86,26 +86,41 @@ static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
 		e->num = d->value.num;
 }
 
-static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d,
-	       struct og_optref m, __u32 id, int idx, __u32 uid, __u64 cgid, int level)
-{
-	struct og_force_set *s = set_of(enc, cap, uid, cgid, level);
+/* What encode_force() carries from key to key. */
+struct force_keys {
+	const struct og_policy *p;
+	struct og_encoding *enc;
+	size_t cap, n;
+	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
+};
 
+/* Every rule of a forced option claims it at its keys: the most specific one wins. */
+static int add(void *ctx, const struct og_key *k)
+{
+	struct force_keys *fk = ctx;
+	const struct og_rule_def *d = &fk->p->rules[k->rule];
+	int idx = force_index(fk->p, k->o.level, k->o.optname, &fk->n, fk->lv, fk->on, false);
+	struct og_force_set *s;
+
+	if (idx < 0)
+		return 0;
+	s = set_of(fk->enc, &fk->cap, k->uid, k->cgid, k->cglevel);
 	if (!s)
 		return -ENOMEM;
 	s->claimed |= 1u << idx;
-	if (forces(d) && optref_forceable(m)) {
+	if (forces(d) && optref_forceable(k->o)) {
 		s->forced |= 1u << idx;
-		ent_fill(d, m, id, &s->ent[idx]);
+		ent_fill(d, k->o, rule_id(d, k->rule), &s->ent[idx]);
 	}
 	return 0;
 }
 
-int encode_force(const struct og_policy *p, struct og_encoding *enc)
+int encode_force(const struct og_policy *p, const struct og_bindings *b,
+		 struct og_encoding *enc)
 {
-	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
-	size_t i, c, u, o, cap = 0, n = 0;
-	int ret = 0;
+	struct force_keys fk = { .p = p, .enc = enc };
+	size_t i, o;
+	int ret;
 
 	/*
 	 * A family's options are forced each where the kernel takes it (IP_TOS on
@@ -120,44 +135,13 @@ int encode_force(const struct og_policy *p, struct og_encoding *enc)
 
 			if (!optref_forceable(m))
 				continue;
-			ret = force_index(p, m.level, m.optname, &n, lv, on, true);
+			ret = force_index(p, m.level, m.optname, &fk.n, fk.lv, fk.on, true);
 			if (ret < 0)
 				return ret;
 		}
 	}
-	enc->nforced = n;
-	ret = 0;
-	/* every rule of a forced option claims it at its keys: the most specific one wins */
-	for (i = 0; i < p->nrules && !ret; i++) {
-		const struct og_rule_def *d = &p->rules[i];
-		const struct og_scope *s = d->scope;
-
-		for (o = 0; o < rule_nopts(d) && !ret; o++) {
-			struct og_optref m = rule_opt(d, o);
-			int idx = force_index(p, m.level, m.optname, &n, lv, on, false);
-
-			if (idx < 0)
-				continue;
-			if (!s || (!s->ncgroups && !s->nuids)) {
-				ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, 0, 0);
-				continue;
-			}
-			if (!s->ncgroups) {
-				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u], 0, 0);
-				continue;
-			}
-			for (c = 0; c < s->ncgroups && !ret; c++) {
-				const struct og_scope_cgroup *cg = &s->cgroups[c];
-
-				if (!s->nuids)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, cg->id,
-						  cg->level);
-				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u],
-						  cg->id, cg->level);
-			}
-		}
-	}
-	return ret;
+	enc->nforced = fk.n;
+	if (!fk.n)
+		return 0;
+	return expand_policy(p, b, NULL, add, &fk);
 }

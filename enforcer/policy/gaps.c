@@ -6,7 +6,8 @@
 #include "encode.h"
 #include "gaps.h"
 
-bool gaps_cmsg_option(int level, int optname)
+/* Is (level, optname) an option a sendmsg control message sets (bpf/lsm/sendmsg.bpf.c)? */
+static bool gaps_cmsg_option(int level, int optname)
 {
 	switch (level) {
 	case 0:		/* IP_TOS, IP_TTL */

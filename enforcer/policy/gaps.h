@@ -20,8 +20,6 @@ enum og_gap {
 	OG_GAP_CMSG,		/* rules (and default = deny) for an option a cmsg sets */
 };
 
-/* Is (level, optname) an option a sendmsg control message sets (bpf/lsm/sendmsg.bpf.c)? */
-bool gaps_cmsg_option(int level, int optname);
 /* Does @p constrain an option a control message sets (lsm/socket_sendmsg is needed)? */
 bool policy_needs_cmsg(const struct og_policy *p);
 /*

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internal to the policy parser: policy.c reads the file into sections and
- * keys (pass 1), policy_check.c validates them into struct og_policy (pass 2).
+ * Internal to the policy parser (policy.c drives it): the state both passes
+ * share, and what each part offers.  Pass 1 (lexer.c) records sections and
+ * keys; pass 2 builds each section (section_*.c, section.h) and checks the
+ * policy as a whole (validate.c); diag.c keeps the messages of both.
+ * No part calls back into policy.c, and the passes do not call each other.
  */
-#ifndef OPTGUARD_POLICY_INT_H
-#define OPTGUARD_POLICY_INT_H
+#ifndef OPTGUARD_PARSER_H
+#define OPTGUARD_PARSER_H
 
+#include "arena.h"
+#include "names.h"
 #include "policy.h"
 
 struct kv {
@@ -24,42 +29,12 @@ struct section {
 	size_t nkvs;
 };
 
-/* Strings that live as long as the parser: allocated in chunks, freed at once. */
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
 struct msg {
 	int line;		/* 0: the file as a whole */
 	size_t seq;
 	bool error;
 	char *text;
 };
-
-/* An open-addressing index of names, so that big policies parse in O(n). */
-struct name_ent {
-	const char *name;	/* not owned */
-	unsigned int tag;	/* bits of the hash: most mismatches without a strcmp() */
-	int kind;
-	long idx;
-};
-
-struct name_hash {
-	struct name_ent *e;
-	size_t cap, n;
-};
-
-/* The index stored for (kind, name), or -1. */
-long nh_get(const struct name_hash *h, int kind, const char *name);
-/* Add (kind, name) unless there: -1 when added, the index it has, or -ENOMEM */
-long nh_add(struct name_hash *h, int kind, const char *name, long idx);
-/* 0 or -ENOMEM */
-int nh_put(struct name_hash *h, int kind, const char *name, long idx);
-void nh_free(struct name_hash *h);
-/* Room for @n names without growing: 0 or -ENOMEM */
-int nh_reserve(struct name_hash *h, size_t n);
 
 struct parser {
 	const char *file;
@@ -70,7 +45,7 @@ struct parser {
 	size_t nsecs, secs_cap;
 	struct kv *kvs;		/* every key of every section, in file order */
 	size_t nkvs, kvs_cap;
-	struct arena_chunk *arena;	/* keys, values and section names */
+	struct arena arena;	/* keys, values and section names */
 	struct name_hash sec_names;	/* (kind, name) -> index in secs */
 	struct name_hash scope_names;	/* name -> index in p->scopes */
 	long cur;		/* section the next keys go to; -1: none yet */
@@ -79,8 +54,10 @@ struct parser {
 	bool oom;
 	bool *scope_bad;	/* per p->scopes: some selector failed */
 	bool *rule_bad;		/* per p->rules: option or scope unresolved */
+	const struct og_policy *pol;	/* the policy pass 2 builds */
 };
 
+/* ---- diag.c ---- */
 /* Record a message for @line (0: the whole file); perr() counts as an error. */
 void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -88,14 +65,22 @@ void pmsg(struct parser *ps, bool error, int line, const char *fmt, ...)
 #define pwarn(ps, line, ...)	pmsg(ps, false, line, __VA_ARGS__)
 /* strdup() that notes an allocation failure in @ps */
 char *pstrdup(struct parser *ps, const char *s);
+/* Move the messages, in line order, into @diag as "FILE:LINE: text". */
+void flush_msgs(struct parser *ps, struct og_diag *diag);
 
-/* Pass 2: each validates one section; *bad: unusable for the conflict check. */
+/* ---- lexer.c ---- */
+/* Pass 1: ps->buf, ps->len into ps->secs and ps->kvs (ps->cur = -1 first). */
+void lex(struct parser *ps);
+
+/* ---- section_*.c: pass 2, each validates one section; *bad: unusable for the checks ---- */
 void enforcer_build(struct parser *ps, struct og_policy *p);
 void scope_build(struct parser *ps, const struct og_policy *p, const struct section *s,
 		 struct og_scope *sc, bool *bad);
 void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 		struct og_rule_def *r, bool *bad);
-/* "SO_MARK", "SOL_SOCKET:99", "300:1" */
-void option_label(const struct og_rule_def *r, char *buf, size_t len);
+
+/* ---- validate.c ---- */
+/* The checks of @p as a whole (rules that ps->rule_bad marks take no part). */
+void validate(struct parser *ps, struct og_policy *p);
 
 #endif
