@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Kernel feature probes (features.h). */
+/* Kernel feature probes (kfeatures.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

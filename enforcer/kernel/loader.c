@@ -99,7 +99,7 @@ static int bpf_lsm_listed(char *list, size_t len)
  * is the kernel's ABI.  Relocating them against the few types the build
  * took from its vmlinux BTF (bpftool gen min_core_btf) gives the same
  * offsets as against the running kernel's BTF, without parsing its several
- * MiB (about 100 ms, most of a start: P8).  The LSM programs read struct
+ * MiB (about 100 ms, most of a start: bench/README.md P8).  The LSM programs read struct
  * socket and struct sock, internal to each kernel: a load that takes them
  * in uses the running kernel's BTF, as does any load the small BTF fails.
  * The file libbpf reads it from: a memfd, closed after the load.
@@ -512,7 +512,7 @@ static int delete_keys(int fd, const struct og_rule_key *k, size_t n)
 /*
  * Make generation @gen of map @fd hold @want (NULL: nothing), writing only
  * what differs from what it holds (*@have): a reload that changes a few
- * rules of a big policy costs a few map updates (P6).  On failure what the
+ * rules of a big policy costs a few map updates (bench/README.md P6).  On failure what the
  * generation holds is not known any more: the next call empties it first.
  */
 static int sync_gen(int fd, __u32 gen, struct og_gen_set **have, bool *unknown,

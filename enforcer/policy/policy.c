@@ -8,7 +8,8 @@
  * second validates.  That makes the file order-free (a rule may name a scope
  * defined below it) and lets every message carry the line of its key.
  *
- * Choices the SPEC leaves open:
+ * Choices of the policy language (optguard.ini(5), docs/optguard.ini.5) worth
+ * knowing here:
  *  - [enforcer] also takes default_errno (the errno of default = deny, EPERM).
  *  - force without `at` applies at create and connect: the socket carries the
  *    value from its first moment and again once its route is known.
@@ -204,7 +205,7 @@ char *pstrdup(struct parser *ps, const char *s)
 
 /*
  * A copy of @s that lives until parser_free(): keys, values and section
- * names, tens of thousands in a big policy, without a malloc() each (P6).
+ * names, tens of thousands in a big policy, without a malloc() each (bench/README.md P6).
  */
 static char *astrdup(struct parser *ps, const char *s)
 {
