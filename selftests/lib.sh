@@ -85,6 +85,23 @@ in_cg() {
 	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
 }
 
+# og_policy FILE CG [LOG_FILE] <<INI ... INI: write the policy FILE: an [enforcer] section
+# with cgroup = CG and either JSON events to LOG_FILE with log_rate = 0 or, without
+# LOG_FILE, log = none; then the here-document as it is (its first lines, before a blank
+# line or a section, are more [enforcer] keys: "lsm = require").  The guest is thrown
+# away: the default pin_dir is the case's own.
+og_policy() {
+	{
+		printf '[enforcer]\ncgroup = %s\n' "$2"
+		if [ -n "${3:-}" ]; then
+			printf 'log = json\nlog_file = %s\nlog_rate = 0\n' "$3"
+		else
+			printf 'log = none\n'
+		fi
+		cat
+	} > "$1"
+}
+
 # og_start POLICY: start the daemon, wait (TCG is slow: up to 120 s) for its
 # "enforcing" line on stderr; on failure print its stderr as diagnostics
 og_start() {

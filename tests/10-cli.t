@@ -12,14 +12,9 @@ require_root
 cg=$(mkcg app)
 inner=$(mkcg app/inner)
 other=$(mkcg other)		# a sibling of the policy's cgroup
-sockopt="$TESTS_DIR/clients/sockopt.py"
 OG=("timeout" "10" "$OPTGUARD")	# no command here may hang the test
 
-cat > "$T/good.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$T/good.ini" "$cg" <<INI
 
 [scope:inner]
 cgroup = $inner
@@ -225,23 +220,19 @@ else
 	skip "BPF LSM loads here: lsm = require does not refuse" "a refused run leaves no lock file"
 	"$OPTGUARD" unload --pin-dir "$OG_PIN" > /dev/null 2>&1
 fi
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" \
 	"after the refused runs nothing is enforced"
 
 # --- reload (SIGHUP, optguard reload) -------------------------------------------
 pol="$T/reload.ini"
-cat > "$pol" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$pol" "$cg" <<INI
 
 [rule:mark]
 option = SO_MARK
 action = deny
 INI
-og_start "$pol" || { echo "Bail out! daemon did not start"; exit 1; }
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
+og_must_start "$pol"
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"reload: before, the deny rule is in force"
 
 # run with a policy without [enforcer] cgroup warns that it covers the whole host (this one
@@ -255,11 +246,7 @@ ok "$([ -e /run/optguard/optguard-test-$$.lock ] && kill -0 "$DAEMON_PID"; echo 
 	"the refused second run leaves the running daemon's lock"
 
 # an invalid file (line 7: bad action): the policy in force stays
-cat > "$pol" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$pol" "$cg" <<INI
 
 [rule:mark]
 option = SO_MARK
@@ -270,43 +257,43 @@ wait_grep "$T/daemon.err" "the policy in force stays"
 like "$(cat "$T/daemon.err")" "^$pol:8: .*permit" "reload invalid: the daemon's stderr has the FILE:LINE error"
 like "$(cat "$T/daemon.err")" "reload: $pol is not valid: the policy in force stays" \
 	"reload invalid: says the policy in force stays"
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"reload invalid: SO_MARK is still denied"
 kill -0 "$DAEMON_PID" 2>/dev/null
 ok $? "reload invalid: the daemon keeps running"
 
 # a valid file, the rule changed from deny to allow
 sed -i 's/^action = permit$/action = allow/' "$pol"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $pol"
 like "$(cat "$T/daemon.err")" "reloaded $pol \\(1 rules?, mode enforce\\)" \
 	"reload valid: the daemon says it reloaded"
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" \
 	"reload valid: the deny became allow, SO_MARK goes through"
 
 # and back to deny
 sed -i 's/^action = allow$/action = deny/' "$pol"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $pol" 2
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"reload valid again: SO_MARK is denied again"
 
 # a reload writes only what changed into the idle generation: keys added, removed, changed,
 # over both generations in turn
 printf '\n[rule:prio]\noption = SO_PRIORITY\naction = deny\nerrno = EACCES\n' >> "$pol"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $pol" 3
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+is "$(client_in "$cg" SO_MARK 5)/$(client_in "$cg" SO_PRIORITY 3)" \
 	"set=-1 errno=EPERM/set=-1 errno=EACCES" "reload adding a rule: both rules in force"
 sed -i '/^\[rule:mark\]$/,/^action = deny$/d' "$pol"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $pol" 4
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+is "$(client_in "$cg" SO_MARK 5)/$(client_in "$cg" SO_PRIORITY 3)" \
 	"set=0 get=5/set=-1 errno=EACCES" "reload removing a rule: its key is gone, the other stays"
 sed -i 's/^errno = EACCES$/errno = EPERM/' "$pol"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $pol" 5
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)/$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" \
+is "$(client_in "$cg" SO_MARK 5)/$(client_in "$cg" SO_PRIORITY 3)" \
 	"set=0 get=5/set=-1 errno=EPERM" "reload changing a rule's errno: the new one in force"
 
 # optguard reload: --policy names the daemon's own file (any path to it) or is refused; a
@@ -317,7 +304,7 @@ out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/other.ini" 2>&1)
 is "$?" "1" "reload --policy OTHER (not the daemon's file): refused, exit 1"
 like "$out" "reload: $T/other.ini is not the policy file daemon $DAEMON_PID runs \\($pol\\)" \
 	"reload --policy OTHER: says it is not the daemon's file, and names the daemon's"
-is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
 	"reload --policy OTHER: the daemon was not signalled, its policy stays"
 ln -s "$pol" "$T/link.ini"
 out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/link.ini" 2>&1)
@@ -331,10 +318,10 @@ like "$(cat "$T/err")" "^$pol:$badline: .*permit" \
 	"reload refused by the daemon: the caller gets its FILE:LINE reason"
 like "$(cat "$T/err")" "reload: daemon $DAEMON_PID kept the policy in force" \
 	"reload refused by the daemon: the caller is told the policy in force stays"
-is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
 	"reload refused: the policy in force stays"
 
 og_stop
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" \
 	"after the daemon stops, nothing stays attached"
 done_testing

@@ -9,11 +9,7 @@ require_root
 
 cg=$(mkcg app)
 pin=$OG_PIN
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $pin
+og_policy "$T/p.ini" "$cg" <<INI
 
 [rule:no-mark]
 option = SO_MARK
@@ -26,8 +22,8 @@ max = 64K
 INI
 # started with a relative path: status shows it absolute
 cd "$T" || exit 1
-og_start p.ini || { echo "1..0 # SKIP daemon did not start"; exit 1; }
-in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 1 SO_MARK 2 SO_SNDBUF 1048576 \
+og_must_start p.ini
+client_in "$cg" SO_MARK 1 SO_MARK 2 SO_SNDBUF 1048576 \
 	SO_SNDBUF 4096 > /dev/null
 
 st=$("$OPTGUARD" status --pin-dir "$pin")
@@ -124,11 +120,7 @@ like "$out" "status: cannot create a temporary file for $T/nodir/x.prom" "... an
 # counters are per rule name and go on counting across reloads: reorder the rules and add
 # one in front (positions change), then count one more call
 decisions() { "$OPTGUARD" status --pin-dir "$pin" | awk -v r="$1" '$1 == r {print $2}'; }
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $pin
+og_policy "$T/p.ini" "$cg" <<INI
 
 [rule:prio]
 option = SO_PRIORITY
@@ -145,7 +137,7 @@ action = deny
 INI
 out=$("$OPTGUARD" reload --pin-dir "$pin" 2>&1)
 is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload with the rules reordered"
-in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 3 > /dev/null
+client_in "$cg" SO_MARK 3 > /dev/null
 is "$(decisions no-mark)/$(decisions sndbuf)/$(decisions prio)" "3/2/0" \
 	"after a reload that moved them, each rule's counters go on (no-mark 2+1, sndbuf 2, new prio 0)"
 # a rule removed and a new one added: the new one starts at 0, not with the removed one's counts

@@ -10,28 +10,27 @@ require_root
 cg=$(mkcg app)
 pin=$OG_PIN
 ev="$T/events.jsonl"
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = json
-log_file = $ev
-log_rate = 5
-pin_dir = $pin
+og_policy "$T/p.ini" "$cg" "$ev" <<INI
 
 [rule:no-mark]
 option = SO_MARK
 action = deny
 INI
-og_start "$T/p.ini" || { echo "1..0 # SKIP daemon did not start"; exit 1; }
-# 300 denied calls, in well under a second
-in_cg "$cg" python3 -c '
-import socket
+# log_rate 5: what it holds back is what this test counts
+sed -i 's/^log_rate = 0$/log_rate = 5/' "$T/p.ini"
+og_must_start "$T/p.ini"
+denied() {	# denied N: N denied SO_MARK calls from the test's cgroup, on one socket
+	in_cg "$cg" python3 -c '
+import socket, sys
 s = socket.socket()
-for i in range(300):
+for i in range(int(sys.argv[1])):
     try:
         s.setsockopt(socket.SOL_SOCKET, 36, 1)
     except OSError:
-        pass'
+        pass' "$1"
+}
+# 300 denied calls, in well under a second
+denied 300
 st=$("$OPTGUARD" status --pin-dir "$pin")
 dec=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2}')
 evs=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $3}')
@@ -58,17 +57,7 @@ if mount -t tmpfs -o size=64k,mode=0755 optguard-test "$full"; then
 	dd if=/dev/zero of="$full/filler" bs=4k count=15 2> /dev/null
 	sed "s#^log_file = .*#log_file = $full/events.jsonl#; s#^log_rate = .*#log_rate = 0#" \
 		"$T/p.ini" > "$T/full.ini"
-	og_start "$T/full.ini" || { echo "Bail out! daemon did not start"; exit 1; }
-	denied() {	# denied N: N denied SO_MARK calls from the test's cgroup
-		in_cg "$cg" python3 -c '
-import socket, sys
-s = socket.socket()
-for i in range(int(sys.argv[1])):
-    try:
-        s.setsockopt(socket.SOL_SOCKET, 36, 1)
-    except OSError:
-        pass' "$1"
-	}
+	og_must_start "$T/full.ini"
 	denied 50
 	wait_grep "$T/daemon.err" "log_file $full/events.jsonl: No space left on device: events are lost"
 	ok $? "disk full: the daemon says events are lost, naming the file and the error"
@@ -85,9 +74,7 @@ for i in range(int(sys.argv[1])):
 	lines=$(grep -c '"rule":"no-mark","pid"' "$full/events.jsonl")
 	ok "$([ "${lost:-0}" -gt 0 ]; echo $?)" "at stop: the events write errors lost in all ($lost)"
 	is "$((lines + ${lost:-0}))" "80" "lines in the file + lost = events ($lines + $lost)"
-	python3 -c 'import json, sys
-for l in open(sys.argv[1]):
-    json.loads(l)' "$full/events.jsonl"
+	json_lines "$full/events.jsonl"
 	ok $? "every line in the file is whole JSON (the line a write cut was taken back)"
 	umount "$full"
 else

@@ -10,11 +10,7 @@ require_root
 cg=$(mkcg app)
 pin=$OG_PIN
 policy() {	# policy ERRNO: deny SO_MARK with ERRNO
-	cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $pin
+	og_policy "$T/p.ini" "$cg" <<INI
 
 [rule:no-mark]
 option = SO_MARK
@@ -46,14 +42,11 @@ start_daemon() {
 policy EPERM
 start_daemon || { echo "1..0 # SKIP daemon did not start"; exit 1; }
 hammer_start
-kill -KILL "$DAEMON_PID"
-wait "$TIMEOUT_PID" 2>/dev/null
-TIMEOUT_PID=""
-DAEMON_PID=""
+og_kill KILL
 sleep 0.3
 hammer_stop
 like "$out" "allowed=0 errnos=1$" "SIGKILL under a hammer: no call escapes ($out)"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"after SIGKILL the last policy is still enforced"
 st=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 ok $? "status exits 0 while pinned enforcement runs without a daemon"
@@ -67,7 +60,7 @@ start_daemon || fail_start=1
 hammer_stop
 # (a hammer starved of CPU may not call again after the take-over: the errno set may lack 13)
 like "$out" "allowed=0 errnos=(1|1,13|13)$" "a new daemon takes over under a hammer: no call escapes ($out)"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EACCES" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EACCES" \
 	"the new daemon's policy is in force"
 is "$(ls "$pin" | grep -c '^d')" "1" "only the new daemon's pins remain"
 
@@ -75,10 +68,7 @@ is "$(ls "$pin" | grep -c '^d')" "1" "only the new daemon's pins remain"
 hammer_start
 fails=0
 for i in $(seq 1 20); do
-	kill -TERM "$DAEMON_PID"
-	wait "$TIMEOUT_PID" 2>/dev/null
-	TIMEOUT_PID=""
-	DAEMON_PID=""
+	og_kill TERM
 	start_daemon || fails=$((fails + 1))
 done
 hammer_stop
@@ -89,14 +79,14 @@ like "$out" "allowed=0 errnos=13$" "20 restarts under a hammer: no call escapes 
 policy ENOPROTOOPT
 out=$("$OPTGUARD" reload --pin-dir "$pin" --policy "$T/p.ini" 2>&1)
 is "$?" "0" "optguard reload: exit 0 ($out)"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"optguard reload: the new policy is in force"
 cp "$T/p.ini" "$T/good.ini"
 printf '[rule:y]\noption = SO_MARK\naction = nonsense\n' >> "$T/p.ini"
 out=$("$OPTGUARD" reload --pin-dir "$pin" --policy "$T/p.ini" 2>&1)
 is "$?" "1" "optguard reload of an invalid file: exit 1"
 like "$out" "p.ini:[0-9]+: " "... printing FILE:LINE errors"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"... and the policy in force stays"
 # the daemon started without force rules, so without the force programs: a restart loads them
 cp "$T/good.ini" "$T/p.ini"
@@ -105,18 +95,15 @@ out=$("$OPTGUARD" reload --pin-dir "$pin" --policy "$T/p.ini" 2>&1)
 is "$?" "1" "a reload adding the first force rule: exit 1"
 like "$(cat "$T/daemon.err")" "p.ini:[0-9]+: rule ka: .*restart optguard" \
 	"... the daemon names the rule and asks for a restart"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"... and the policy in force stays"
 cp "$T/good.ini" "$T/p.ini"
 
 # SIGTERM: the policy stays enforced, the daemon says so
-kill -TERM "$DAEMON_PID"
-wait "$TIMEOUT_PID" 2>/dev/null
-TIMEOUT_PID=""
-DAEMON_PID=""
+og_kill TERM
 like "$(tail -1 "$T/daemon.err")" "stopped: the policy stays enforced \(pinned under $pin/d[0-9]+\)" \
 	"SIGTERM: the daemon says the policy stays enforced"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"after SIGTERM the policy is still enforced"
 
 # a bad policy at start changes nothing
@@ -124,13 +111,13 @@ printf '[enforcer]\ncgroup = %s\npin_dir = %s\n[rule:x]\noption = SO_NOSUCH\nact
 	"$cg" "$pin" > "$T/bad.ini"
 "$OPTGUARD" run --policy "$T/bad.ini" 2> "$T/bad.err"
 is "$?" "1" "a daemon with a bad policy does not start"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"... and the pinned policy stays in force"
 
 out=$("$OPTGUARD" unload --pin-dir "$pin")
 ok $? "unload exits 0"
 like "$out" "unloaded: [0-9]+ links? detached" "unload says what it detached"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=0 get=5" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" \
 	"after unload nothing is enforced"
 ok "$([ ! -e "$pin" ]; echo $?)" "unload removed the pin directory"
 rm -f /run/optguard/optguard-test-$$.lock

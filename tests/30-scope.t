@@ -33,13 +33,7 @@ as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups "$nobody_py")
 
 # --- 1. enforce, default allow: cgroup scope, nested precedence, uid scopes ----
 ev="$T/scope.jsonl"
-cat > "$T/scope.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/scope.ini" "$cg" "$ev" <<INI
 
 [scope:inner]
 cgroup = $inner
@@ -77,24 +71,18 @@ option = SOL_SOCKET:18
 action = deny
 errno = EACCES
 INI
-og_start "$T/scope.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+og_must_start "$T/scope.ini"
 
-is "$(in_cg "$other" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
-	"outside the policy's cgroup (sibling cgroup): SO_MARK is untouched"
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
-	"inside the policy's cgroup: SO_MARK is denied"
-is "$(in_cg "$inner" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
-	"nested scope: the inner cgroup's allow beats '*' deny (process in the scope's cgroup)"
-is "$(in_cg "$leaf" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
-	"nested scope: the inner cgroup's allow beats '*' deny (process in a subtree cgroup)"
-is "$(in_cg "$other" python3 "$sockopt" SO_RCVLOWAT 7)" "set=0 get=7" \
-	"outside the policy's cgroup: SO_RCVLOWAT is untouched"
-is "$(in_cg "$cg" python3 "$sockopt" SO_RCVLOWAT 7)" "set=-1 errno=EACCES" \
-	"LEVEL:OPTNAME rule (SOL_SOCKET:18) denies SO_RCVLOWAT with its errno"
-is "$(in_cg "$cg" python3 "$sockopt" 1:18 7)" "set=-1 errno=EACCES" \
-	"LEVEL:OPTNAME rule denies the call made by number too"
-is "$(in_cg "$cg" python3 "$sockopt" SO_PRIORITY 3)" "set=0 get=3" \
-	"uid scope: root is not uid nobody, SO_PRIORITY is allowed"
+client_table - <<CALLS
+$other SO_MARK 5     | set=0 get=5         | outside the policy's cgroup (sibling cgroup): SO_MARK is untouched
+$cg SO_MARK 5        | set=-1 errno=EPERM  | inside the policy's cgroup: SO_MARK is denied
+$inner SO_MARK 5     | set=0 get=5         | nested scope: the inner cgroup's allow beats '*' deny (process in the scope's cgroup)
+$leaf SO_MARK 5      | set=0 get=5         | nested scope: the inner cgroup's allow beats '*' deny (process in a subtree cgroup)
+$other SO_RCVLOWAT 7 | set=0 get=7         | outside the policy's cgroup: SO_RCVLOWAT is untouched
+$cg SO_RCVLOWAT 7    | set=-1 errno=EACCES | LEVEL:OPTNAME rule (SOL_SOCKET:18) denies SO_RCVLOWAT with its errno
+$cg 1:18 7           | set=-1 errno=EACCES | LEVEL:OPTNAME rule denies the call made by number too
+$cg SO_PRIORITY 3    | set=0 get=3         | uid scope: root is not uid nobody, SO_PRIORITY is allowed
+CALLS
 if [ -n "$nobody_py" ]; then
 	is "$(in_cg "$cg" "${as_nobody[@]}" "$nobody_sockopt" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
 		"uid scope: uid nobody (65534) is denied SO_PRIORITY"
@@ -109,7 +97,7 @@ else
 	skip "no setpriv, or no python3 that uid 65534 may run" "uid scope: nobody outside"
 	skip "no setpriv, or no python3 that uid 65534 may run" "same depth: uid scope wins"
 fi
-is "$(in_cg "$leaf" python3 "$sockopt" SO_MARK 6)" "set=0 get=6" \
+is "$(client_in "$leaf" SO_MARK 6)" "set=0 get=6" \
 	"same cgroup depth: the uid scope does not catch other uids (root keeps the allow)"
 
 # one event per call a rule decided inside $cg: root's SO_PRIORITY matched no
@@ -119,21 +107,21 @@ n_ev=6
 wait_events "$ev" "$n_ev"
 is "$(wc -l < "$ev")" "$n_ev" "one event per decided call inside the policy's cgroup, none outside"
 line=$(evline "$ev" '"rule":"no-mark"')
-is "$(jfield "$ev" "$line" option)/$(jfield "$ev" "$line" action)" "SO_MARK/deny" \
+is "$(jfields "$ev" "$line" option action)" "SO_MARK/deny" \
 	"event: the 1:36 rule is reported as SO_MARK, deny"
 is "$(jfield "$ev" "$line" cgroup)" "${cg#$CG2}" "event: the denied caller's cgroup"
 line=$(evline "$ev" '"rule":"inner-mark"')
 is "$(jfield "$ev" "$line" action)" "allow" "event: the inner allow rule decided the nested call"
 is "$(grep -c '"rule":"inner-mark"' "$ev")" "3" "event: the inner allow rule decided all 3 root calls"
 line=$(evline "$ev" '"rule":"lowat-num"')
-is "$(jfield "$ev" "$line" option)/$(jfield "$ev" "$line" errno)" "SO_RCVLOWAT/13" \
+is "$(jfields "$ev" "$line" option errno)" "SO_RCVLOWAT/13" \
 	"event: the SOL_SOCKET:18 rule is reported as SO_RCVLOWAT with errno 13"
 if [ -n "$nobody_py" ]; then
 	line=$(evline "$ev" '"rule":"nobody-prio"')
-	is "$(jfield "$ev" "$line" uid)/$(jfield "$ev" "$line" action)" "65534/deny" \
+	is "$(jfields "$ev" "$line" uid action)" "65534/deny" \
 		"event: the uid-scoped deny names uid 65534"
 	line=$(evline "$ev" '"rule":"inner-nobody-mark"')
-	is "$(jfield "$ev" "$line" uid)/$(jfield "$ev" "$line" errno)" "65534/13" \
+	is "$(jfields "$ev" "$line" uid errno)" "65534/13" \
 		"event: the uid+cgroup rule decided nobody's SO_MARK"
 else
 	skip "no setpriv, or no python3 that uid 65534 may run" "event: uid-scoped deny"
@@ -143,50 +131,36 @@ og_stop
 
 # --- 2. default = deny ----------------------------------------------------------
 ev="$T/default.jsonl"
-cat > "$T/default.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
+og_policy "$T/default.ini" "$cg" "$ev" <<INI
 default = deny
 default_errno = EACCES
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:reuse-ok]
 option = SO_REUSEADDR
 action = allow
 INI
-og_start "$T/default.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+og_must_start "$T/default.ini"
 
-is "$(in_cg "$cg" python3 "$sockopt" SO_KEEPALIVE 1)" "set=-1 errno=EACCES" \
-	"default = deny: an option without a rule is denied with default_errno EACCES"
-is "$(in_cg "$leaf" python3 "$sockopt" TCP_NODELAY 1)" "set=-1 errno=EACCES" \
-	"default = deny: applies in the whole subtree"
-is "$(in_cg "$cg" python3 "$sockopt" SO_REUSEADDR 1)" "set=0 get=1" \
-	"default = deny: an explicit allow rule lets its option through"
-is "$(in_cg "$other" python3 "$sockopt" SO_KEEPALIVE 1)" "set=0 get=1" \
-	"default = deny: a process outside the policy's cgroup is untouched"
+client_table - <<CALLS
+$cg SO_KEEPALIVE 1    | set=-1 errno=EACCES | default = deny: an option without a rule is denied with default_errno EACCES
+$leaf TCP_NODELAY 1   | set=-1 errno=EACCES | default = deny: applies in the whole subtree
+$cg SO_REUSEADDR 1    | set=0 get=1         | default = deny: an explicit allow rule lets its option through
+$other SO_KEEPALIVE 1 | set=0 get=1         | default = deny: a process outside the policy's cgroup is untouched
+CALLS
 wait_events "$ev" 3
 line=$(evline "$ev" '"option":"SO_KEEPALIVE"')
 is "$(jfield "$ev" "$line" rule)" "(default)" "event: the default's decision has rule (default)"
-is "$(jfield "$ev" "$line" action)/$(jfield "$ev" "$line" errno)" "deny/13" \
+is "$(jfields "$ev" "$line" action errno)" "deny/13" \
 	"event: the default denies with errno 13"
 line=$(evline "$ev" '"option":"SO_REUSEADDR"')
-is "$(jfield "$ev" "$line" rule)/$(jfield "$ev" "$line" action)" "reuse-ok/allow" \
+is "$(jfields "$ev" "$line" rule action)" "reuse-ok/allow" \
 	"event: the allow rule, not the default, decided SO_REUSEADDR"
 og_stop
 
 # --- 3. mode = audit ------------------------------------------------------------
 ev="$T/audit.jsonl"
-cat > "$T/audit.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
+og_policy "$T/audit.ini" "$cg" "$ev" <<INI
 mode = audit
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:no-mark]
 option = SO_MARK
@@ -197,15 +171,14 @@ option = SO_SNDBUF
 action = clamp
 max = 8K
 INI
-og_start "$T/audit.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+og_must_start "$T/audit.ini"
 
 # the kernel doubles SO_SNDBUF and caps the request at net.core.wmem_max
 req=100000
 wmax=$(cat /proc/sys/net/core/wmem_max)
 [ "$wmax" -lt "$req" ] && req=$wmax
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
-	"audit: a deny rule denies nothing, the value is set"
-is "$(in_cg "$cg" python3 "$sockopt" SO_SNDBUF "$req")" "set=0 get=$((req * 2))" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" "audit: a deny rule denies nothing, the value is set"
+is "$(client_in "$cg" SO_SNDBUF "$req")" "set=0 get=$((req * 2))" \
 	"audit: a clamp rule leaves the requested value"
 wait_events "$ev" 2
 line=$(evline "$ev" '"rule":"no-mark"')
@@ -213,7 +186,7 @@ is "$(jfield "$ev" "$line" mode)" "audit" "audit event: mode audit"
 is "$(jfield "$ev" "$line" action)" "deny" "audit event: action is what enforce would do (deny)"
 is "$(jfield "$ev" "$line" errno)" "1" "audit event: errno enforce would return (1, EPERM)"
 line=$(evline "$ev" '"rule":"sndbuf"')
-is "$(jfield "$ev" "$line" mode)/$(jfield "$ev" "$line" action)" "audit/clamp" \
+is "$(jfields "$ev" "$line" mode action)" "audit/clamp" \
 	"audit event: clamp rule reports mode audit, action clamp"
 is "$(jfield "$ev" "$line" requested)" "$req" "audit event: requested is the application's value"
 is "$(jfield "$ev" "$line" effective)" "8192" \
@@ -221,8 +194,6 @@ is "$(jfield "$ev" "$line" effective)" "8192" \
 og_stop
 
 # --- 4. after the daemon stops -------------------------------------------------
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
-	"after the daemon stops, SO_MARK is allowed again"
-is "$(in_cg "$cg" python3 "$sockopt" SO_KEEPALIVE 1)" "set=0 get=1" \
-	"after the daemon stops, the default deny is gone"
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" "after the daemon stops, SO_MARK is allowed again"
+is "$(client_in "$cg" SO_KEEPALIVE 1)" "set=0 get=1" "after the daemon stops, the default deny is gone"
 done_testing

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The optlen > PAGE_SIZE race (issue 11, item 1).  The kernel gives the
+# The optlen > PAGE_SIZE race.  The kernel gives the
 # cgroup program a copy of the first page only; if the program then sets
 # optlen = 0 the kernel reads the user's buffer again, and a second thread
 # that flips the value between the check and that read gets a forbidden
@@ -30,11 +30,7 @@ cg=$(mkcg race)
 a=$(mkcg race/a)
 b=$(mkcg race/b)
 ev="$T/events.jsonl"
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$T/p.ini" "$cg" <<INI
 
 [scope:a]
 cgroup = $a
@@ -96,7 +92,7 @@ value = reno
 at = connect
 on_change = rewrite
 INI
-og_start "$T/p.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+og_must_start "$T/p.ini"
 
 declare -A total
 # run CG NAME OPTION-KEY ARGS...: one race, 0 escapes expected
@@ -139,21 +135,15 @@ og_stop
 # Nothing is enforced, so every call sets the socket; each event's requested
 # value must be that call's value.  The client counts the calls that left BAD
 # on the socket; the events with requested BAD must be as many.
-cat > "$T/audit.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
+og_policy "$T/audit.ini" "$cg" "$ev" <<INI
 mode = audit
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:ttl-allowlist]
 option = IP_TTL
 action = deny
 except = 64
 INI
-og_start "$T/audit.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+og_must_start "$T/audit.ini"
 n=8000		# 8000 events fit the 2 MiB ring buffer even if the daemon lags
 # LIMIT 64: every call that left TTL 200 counts (and is reset, itself an event of 64)
 out=$(in_cg "$a" "$race" -n "$n" -t "$RACE_SECS" 0 2 64 200 64)

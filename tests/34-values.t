@@ -1,23 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The program reads a value as the kernel does (issue 11, item 3): the width
+# The program reads a value as the kernel does: the width
 # for every optlen the kernel accepts and the sign the kernel gives it.  Each
 # call is a real setsockopt from the policy's cgroup with exactly the bytes
 # named (sockopt.py raw:HEX, little-endian), read back with getsockopt.
-# Then a denied call's event: no effective value (item 6).
+# Then a denied call's event: no effective value (null).
 . "$(dirname "$0")/lib.sh"
 require_root
 
 cg=$(mkcg values)
 ev="$T/events.jsonl"
 rmem_max=$(cat /proc/sys/net/core/rmem_max)
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/p.ini" "$cg" "$ev" <<INI
 
 [rule:mark-min]
 option = SO_MARK
@@ -49,51 +43,44 @@ option = IP_MTU_DISCOVER
 action = clamp
 min = 2
 INI
-og_start "$T/p.ini" || { echo "Bail out! daemon did not start"; exit 1; }
-c() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" "$@"; }
+og_must_start "$T/p.ini"
 
 # SO_MARK is a u32: with optlen 8 the kernel reads the low 4 bytes only
-is "$(c SO_MARK raw:0500000001000000)" "set=0 get=10" \
-	"SO_MARK clamp min 10, optlen 8 carrying 5 | 1 << 32: the kernel's 5 is raised to 10"
-is "$(c SO_MARK raw:0500000000000000)" "set=0 get=10" \
-	"SO_MARK clamp min 10, optlen 8 carrying 5: raised to 10"
-is "$(c SO_MARK raw:0c000000)" "set=0 get=12" "SO_MARK 12 (optlen 4) is inside: unchanged"
+client_table "$cg" <<CALLS
+SO_MARK raw:0500000001000000 | set=0 get=10         | SO_MARK clamp min 10, optlen 8 carrying (1 << 32) + 5: the kernel's 5 is raised to 10
+SO_MARK raw:0500000000000000 | set=0 get=10         | SO_MARK clamp min 10, optlen 8 carrying 5: raised to 10
+SO_MARK raw:0c000000         | set=0 get=12         | SO_MARK 12 (optlen 4) is inside: unchanged
 
 # SO_RCVBUF: min_t(u32, val, rmem_max): -1 is huge, not small (the kernel doubles it)
-is "$(c SO_RCVBUF raw:ffffffff)" "set=0 get=131072" \
-	"SO_RCVBUF clamp max 64K, -1: the kernel's 4294967295 is cut to 64K (not rmem_max $rmem_max)"
-is "$(c SO_RCVBUF raw:00000080)" "set=0 get=131072" \
-	"SO_RCVBUF clamp max 64K, INT_MIN: cut to 64K"
+SO_RCVBUF raw:ffffffff       | set=0 get=131072     | SO_RCVBUF clamp max 64K, -1: the kernel's 4294967295 is cut to 64K (not rmem_max $rmem_max)
+SO_RCVBUF raw:00000080       | set=0 get=131072     | SO_RCVBUF clamp max 64K, INT_MIN: cut to 64K
 
 # IP options read from one byte (an unsigned char), and from none (IP_TOS: 0)
-is "$(c IP_TOS raw:b8)" "set=-1 errno=EPERM" "IP_TOS allowlist, 1-byte EF (0xb8): denied"
-is "$(c IP_TOS raw:88)" "set=0 get=136" "IP_TOS allowlist, 1-byte AF41 (0x88): passes"
-is "$(c IP_TOS raw:b8000000)" "set=-1 errno=EPERM" "IP_TOS allowlist, 4-byte EF: denied"
-is "$(c IP_TTL raw:c8)" "set=0 get=64" "IP_TTL clamp max 64, 1-byte 200: the kernel gets 64"
-is "$(c IP_TTL raw:20)" "set=0 get=32" "IP_TTL clamp max 64, 1-byte 32: unchanged"
-is "$(c IP_TTL raw:c8000000)" "set=0 get=64" "IP_TTL clamp max 64, 4-byte 200: the kernel gets 64"
-is "$(c 0:10 raw:)" "set=0 get=2" \
-	"IP_MTU_DISCOVER clamp min 2, optlen 0 (the kernel's 0): raised to 2"
-is "$(c 0:10 raw:00)" "set=0 get=2" "IP_MTU_DISCOVER clamp min 2, 1-byte 0: raised to 2"
+IP_TOS raw:b8                | set=-1 errno=EPERM   | IP_TOS allowlist, 1-byte EF (0xb8): denied
+IP_TOS raw:88                | set=0 get=136        | IP_TOS allowlist, 1-byte AF41 (0x88): passes
+IP_TOS raw:b8000000          | set=-1 errno=EPERM   | IP_TOS allowlist, 4-byte EF: denied
+IP_TTL raw:c8                | set=0 get=64         | IP_TTL clamp max 64, 1-byte 200: the kernel gets 64
+IP_TTL raw:20                | set=0 get=32         | IP_TTL clamp max 64, 1-byte 32: unchanged
+IP_TTL raw:c8000000          | set=0 get=64         | IP_TTL clamp max 64, 4-byte 200: the kernel gets 64
+0:10 raw:                    | set=0 get=2          | IP_MTU_DISCOVER clamp min 2, optlen 0 (the kernel's 0): raised to 2
+0:10 raw:00                  | set=0 get=2          | IP_MTU_DISCOVER clamp min 2, 1-byte 0: raised to 2
 
 # SO_MAX_PACING_RATE: 4 bytes of ~0U mean ~0UL (no limit) to the kernel; 8 bytes are a u64
-is "$(c 1:47 raw:ffffffff)" "set=0 get=8589934592" \
-	"SO_MAX_PACING_RATE clamp max 8G, 4-byte ~0U (no limit): cut to 8G"
-is "$(c 1:47 raw:0000000004000000)" "set=0 get=8589934592" \
-	"SO_MAX_PACING_RATE clamp max 8G, 8-byte 16G: cut to 8G"
-is "$(c 1:47 raw:00ca9a3b)" "set=0 get=1000000000" \
-	"SO_MAX_PACING_RATE clamp max 8G, 4-byte 1e9: unchanged"
+1:47 raw:ffffffff            | set=0 get=8589934592 | SO_MAX_PACING_RATE clamp max 8G, 4-byte ~0U (no limit): cut to 8G
+1:47 raw:0000000004000000    | set=0 get=8589934592 | SO_MAX_PACING_RATE clamp max 8G, 8-byte 16G: cut to 8G
+1:47 raw:00ca9a3b            | set=0 get=1000000000 | SO_MAX_PACING_RATE clamp max 8G, 4-byte 1e9: unchanged
+CALLS
 
 # events: what the program read, and no effective value for a denied call
 wait_grep "$ev" '"rule":"tos-allowlist"' 3
 line=$(evline "$ev" '"rule":"tos-allowlist".*"action":"deny"|"action":"deny".*"rule":"tos-allowlist"')
-is "$(jfield "$ev" "$line" requested)/$(jfield "$ev" "$line" effective)" "184/None" \
+is "$(jfields "$ev" "$line" requested effective)" "184/None" \
 	"a denied call's event: requested 184, effective null"
 line=$(evline "$ev" '"rule":"mark-min"')
-is "$(jfield "$ev" "$line" requested)/$(jfield "$ev" "$line" effective)" "5/10" \
+is "$(jfields "$ev" "$line" requested effective)" "5/10" \
 	"SO_MARK event: requested is the kernel's 5, not 4294967301"
 line=$(evline "$ev" '"rule":"rcvbuf-max"')
-is "$(jfield "$ev" "$line" requested)/$(jfield "$ev" "$line" effective)" "4294967295/65536" \
+is "$(jfields "$ev" "$line" requested effective)" "4294967295/65536" \
 	"SO_RCVBUF event: -1 read as the kernel takes it"
 
 # explain shares the decision: the same values, the same verdicts

@@ -30,13 +30,7 @@ done
 cg=$(mkcg app)
 ev="$T/events.jsonl"
 rcvmax=$((64 * 1024))
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/p.ini" "$cg" "$ev" <<INI
 
 [rule:rcvbuf]
 option = SO_RCVBUF*
@@ -85,12 +79,12 @@ except OSError as e:
 got=$(rcvforce $((8 * 1024 * 1024)))
 is "$got" "set=0 get=$((2 * 8 * 1024 * 1024))" "outside the cgroup SO_RCVBUFFORCE 8M takes 16M"
 
-og_start "$T/p.ini" || { echo "Bail out! the daemon did not start"; exit 1; }
+og_must_start "$T/p.ini"
 
 # SO_RCVBUFFORCE (level 1, optname 33) as root in the cgroup
 got=$(in_cg "$cg" bash -c "$(declare -f rcvforce); rcvforce $((8 * 1024 * 1024))")
 is "$got" "set=0 get=$want_rcv" "SO_RCVBUF* clamps SO_RCVBUFFORCE 8M to max $rcvmax (x2)"
-got=$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_RCVBUF $((8 * 1024 * 1024)))
+got=$(client_in "$cg" SO_RCVBUF $((8 * 1024 * 1024)))
 is "$got" "set=0 get=$want_rcv" "... and SO_RCVBUF 8M likewise"
 
 # v4-mapped: an AF_INET6 UDP socket sending IPv4 to 127.0.0.1
@@ -98,9 +92,9 @@ v4m() { in_cg "$cg" python3 "$TESTS_DIR/clients/v4mapped.py" "$@"; }
 is "$(v4m IPV6_TCLASS 0xb8)" "set=0 get=$want_tos" "DSCP rewrites IPV6_TCLASS EF on a v4-mapped socket"
 is "$(v4m IP_TOS 0xb8)" "set=0 get=$want_tos" \
 	"DSCP rewrites IP_TOS EF at SOL_IP on an AF_INET6 socket (v4-mapped)"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" -6 -u IPV6_TCLASS 0xb8)" "set=0 get=$want_tos" \
+is "$(client_in "$cg" -6 -u IPV6_TCLASS 0xb8)" "set=0 get=$want_tos" \
 	"DSCP rewrites IPV6_TCLASS EF on a plain IPv6 socket"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" IP_TOS 0xb8)" "set=0 get=$want_tos" \
+is "$(client_in "$cg" IP_TOS 0xb8)" "set=0 get=$want_tos" \
 	"DSCP rewrites IP_TOS EF on an AF_INET socket"
 
 # on the wire: the IPv4 TOS byte of the v4-mapped datagram
@@ -123,10 +117,10 @@ fi
 
 # TTL: IPV6_UNICAST_HOPS is clamped as IP_TTL is, on v6 and on v4-mapped sockets
 is "$(client -6 -u IPV6_UNICAST_HOPS 1)" "set=0 get=1" "outside the cgroup IPV6_UNICAST_HOPS 1 takes"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" -6 -u IPV6_UNICAST_HOPS 1)" \
+is "$(client_in "$cg" -6 -u IPV6_UNICAST_HOPS 1)" \
 	"set=0 get=32" "TTL clamps IPV6_UNICAST_HOPS 1 to min 32"
 is "$(v4m IP_TTL 1)" "set=0 get=32" "TTL clamps IP_TTL 1 at SOL_IP on an AF_INET6 socket"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" IP_TTL 255)" "set=0 get=200" \
+is "$(client_in "$cg" IP_TTL 255)" "set=0 get=200" \
 	"TTL clamps IP_TTL 255 to max 200"
 
 # events: the option called, the family rule's name
@@ -151,12 +145,7 @@ og_stop
 # force on a family: each option where the socket takes it (IP_TOS on AF_INET,
 # IPV6_TCLASS on AF_INET6); SO_RCVBUFFORCE, which bpf_setsockopt cannot set,
 # gets on_change at setsockopt
-cat > "$T/f.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = json
-log_file = $ev
+og_policy "$T/f.ini" "$cg" "$ev" <<INI
 
 [rule:dscp]
 option = DSCP

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# optguard protects itself from a process short of full root (issue: self-protection):
+# optguard protects itself from a process short of full root:
 # uid 0 with every capability dropped cannot take the daemon's fds (pidfd_getfd), open,
 # detach, chmod or remove what it pinned; and a daemon whose pins root removed does not
 # claim at stop that its policy stays enforced.
@@ -14,11 +14,7 @@ capless() { setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "
 capless true || skip_all "setpriv cannot drop the bounding set here"
 
 cg=$(mkcg app)
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $OG_PIN
+og_policy "$T/p.ini" "$cg" <<INI
 
 [rule:no-mark]
 option = SO_MARK
@@ -30,9 +26,9 @@ option = SO_PRIORITY
 action = clamp
 max = 3
 INI
-mark() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5; }
-prio() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_PRIORITY 6; }
-og_start "$T/p.ini" || { echo "Bail out! daemon did not start"; exit 1; }
+mark() { client_in "$cg" SO_MARK 5; }
+prio() { client_in "$cg" SO_PRIORITY 6; }
+og_must_start "$T/p.ini"
 is "$(mark)" "set=-1 errno=EACCES" "enforced before the attacks"
 like "$(grep -E '^(CapEff|CapBnd)' /proc/$$/status | tr '\n' ' ')" "" "(the test runs with capabilities)"
 is "$(capless grep CapEff /proc/self/status | awk '{print $2}')" "0000000000000000" \
@@ -114,10 +110,7 @@ like "$(cat "$T/daemon.err")" "integrity: setsockopt detached" "the daemon notic
 
 # 3. root removes the pins, then the daemon stops: it must not claim the policy stays
 rm -rf "$OG_PIN"
-kill -TERM "$DAEMON_PID"
-wait "$TIMEOUT_PID" 2>/dev/null
-TIMEOUT_PID=""
-DAEMON_PID=""
+og_kill TERM
 msg=$(cat "$T/daemon.err")
 is "$(mark)" "set=0 get=5" "(pins removed and daemon stopped: nothing enforces any more)"
 if printf '%s' "$msg" | grep -q "stays enforced"; then
@@ -167,9 +160,7 @@ ls /run/optguard/ | grep -q '^@optguard-test-[0-9]*-b-og\.'
 ok $((! $?)) "... and b's files in /run/optguard are gone"
 # unload with the daemon running: the daemon's last line says so, not "stays enforced"
 "$OPTGUARD" unload --pin-dir "$pa" > /dev/null 2>&1
-wait "$TIMEOUT_PID" 2>/dev/null
-TIMEOUT_PID=""
-DAEMON_PID=""
+og_wait
 like "$(tail -1 "$T/daemon.err")" "stopped by optguard unload" \
 	"a daemon optguard unload stops says so ($(tail -1 "$T/daemon.err"))"
 is "$(mark)" "set=0 get=5" "(and nothing is enforced after it)"

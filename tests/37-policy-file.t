@@ -15,11 +15,7 @@ sticky=$T/sticky
 mkdir "$sticky" && chmod 1777 "$sticky"
 chmod 0755 "$T"
 write_policy() {	# write_policy FILE MODE
-	cat > "$1" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $OG_PIN
+	og_policy "$1" "$cg" <<INI
 mode = $2
 
 [rule:no-mark]
@@ -35,8 +31,8 @@ nobody sh -c "umask 022; cat > '$sticky/evil.ini'" < "$T/root.ini"
 nobody sed -i 's/^mode = enforce/mode = audit/' "$sticky/evil.ini"
 nobody ln -s "$T/root.ini" "$sticky/policy.ini"
 is "$(stat -c %U "$sticky/policy.ini")" "nobody" "(the policy path is a symlink nobody owns)"
-og_start "$sticky/policy.ini" || { echo "Bail out! daemon did not start"; exit 1; }
-mark() { in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5; }
+og_must_start "$sticky/policy.ini"
+mark() { client_in "$cg" SO_MARK 5; }
 is "$(mark)" "set=-1 errno=EACCES" "enforced"
 
 # the attacker flips the link between root's file and theirs as fast as it can

@@ -15,11 +15,7 @@ s32="$out_dir/sockopt32"
 compat="$out_dir/compat"
 
 cg=$(mkcg app)
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$T/p.ini" "$cg" <<INI
 lsm = off
 
 [rule:no-mark]
@@ -57,7 +53,7 @@ sed 's/^lsm = off/lsm = off\ncompat = allow/' "$T/p.ini" > "$T/allow.ini"
 like "$("$OPTGUARD" check "$T/allow.ini" 2>&1)" "they still bypass \(compat = allow\) ttl, tos, rcvbuf" \
 	"check, compat = allow: compat callers bypass the value-aware rules even with the LSM hook"
 
-og_start "$T/p.ini" || { echo "1..0 # SKIP daemon did not start"; exit 1; }
+og_must_start "$T/p.ini"
 like "$(cat "$T/daemon.err")" \
 	"warning: 32-bit \(compat\) callers bypass rules no-mark, ttl, tos, rcvbuf \(the kernel skips" \
 	"the start names the rules compat callers bypass"
@@ -67,7 +63,7 @@ like "$(cat "$T/daemon.err")" \
 like "$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)" \
 	"bypass: +32-bit \(compat\) callers bypass rules no-mark, ttl, tos, rcvbuf .*; sendmsg control messages" \
 	"status names them too"
-is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"a 64-bit client is denied by the cgroup hook"
 if [ -x "$s32" ] && [ "$("$s32" 1 36 5 2>&1 | cut -c1-5)" = "set=0" ]; then
 	is "$(in_cg "$cg" "$s32" 1 36 5)" "set=0 get=5" \

@@ -79,12 +79,7 @@ like "$("${OG[@]}" explain --policy "$T/inline-comments.ini" SO_RCVBUF 8M 2>&1)"
 	"verdict: +clamp: 8M -> 4194304" "good inline-comments: max = 4M ; comment is 4M"
 
 # A daemon in force; a reload to each bad file keeps it.
-sockopt="$TESTS_DIR/clients/sockopt.py"
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-pin_dir = $OG_PIN
-log = none
+og_policy "$T/p.ini" "$cg" <<INI
 
 [rule:no-mark]
 option = SO_MARK
@@ -95,29 +90,29 @@ if ! og_start "$T/p.ini"; then
 	skip "the daemon did not start" "reload to bad policies"
 	done_testing
 fi
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
+is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"daemon: SO_MARK denied before the reloads"
 n=0
 for name in 01-unknown-section 11-duplicate-rule-name 33-int-overflow 46-conflicting-rules \
 	    62-missing-cgroup-dir 71-binary-garbage 72-long-line 73-nul-byte 75-semicolon-in-key; do
 	n=$((n + 1))
 	inst "$TESTS_DIR/bad-policies/$name.ini" "$T/p.ini"
-	og_hup
+	og_reload
 	wait_grep "$T/daemon.err" "reload: $T/p.ini is not valid: the policy in force stays" "$n"
 	ok $? "reload $name: the daemon refuses it"
 	first=$(head -1 "$TESTS_DIR/bad-policies/$name.expect" | sed "s#@CG@#$cg#g; s#^FILE:##")
 	ok "$(grep -qF -- "$T/p.ini:$first" "$T/daemon.err"; echo $?)" \
 		"reload $name: the daemon logs the error ($first)"
 	ok "$(kill -0 "$DAEMON_PID" 2>/dev/null; echo $?)" "reload $name: the daemon is still running"
-	is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=-1 errno=EPERM" \
+	is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 		"reload $name: SO_MARK is still denied"
 done
 # and a good file is still taken afterwards: the daemon's reload path works
 sed 's/action = deny/action = allow/' "$T/good.ini" > "$T/p.ini"
-og_hup
+og_reload
 wait_grep "$T/daemon.err" "reloaded $T/p.ini"
 ok $? "reload good policy after the bad ones: reloaded"
-is "$(in_cg "$cg" python3 "$sockopt" SO_MARK 5)" "set=0 get=5" \
+is "$(client_in "$cg" SO_MARK 5)" "set=0 get=5" \
 	"reload good policy: SO_MARK now allowed"
 og_stop
 done_testing

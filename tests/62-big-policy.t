@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # A policy of 100k rules written plainly (a scope per uid and a rule each, as
-# the P1 benchmark loads; ~10 MB, more than the 4 MiB an earlier version
+# bench/README.md P1 loads; ~10 MB, more than the 4 MiB an earlier version
 # took) passes check and loads through `optguard run`, and its rules are
 # enforced; a file above the limit (64 MiB, optguard.ini(5)) is refused
 # with an error that names the file, its size and the limit.
@@ -32,7 +32,7 @@ if [ -n "$DAEMON_PID" ]; then
 	is "$(in_cg "$cg" setpriv --reuid=200777 --regid=200777 --clear-groups \
 		/usr/bin/python3 "$client200777" SO_PRIORITY 3)" "set=-1 errno=EACCES" \
 		"rule r777 denies SO_PRIORITY to uid 200777 (EACCES)"
-	is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_PRIORITY 3)" "set=0 get=3" \
+	is "$(client_in "$cg" SO_PRIORITY 3)" "set=0 get=3" \
 		"uid 0 has no rule: SO_PRIORITY goes through"
 else
 	skip "the daemon did not start" "rule r777 denies SO_PRIORITY"

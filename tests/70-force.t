@@ -56,16 +56,10 @@ trap 'kill $PIDS 2>/dev/null; cleanup' EXIT
 for i in $(seq 1 50); do [ -s "$T/port4" ] && [ -s "$T/port6" ] && break; sleep 0.05; done
 p4=$(cat "$T/port4"); p6=$(cat "$T/port6")
 
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/p.ini" "$cg" "$ev" <<INI
 # the assertions below read the events of forced values that took and of
 # closes: since these are no longer logged by default (counted only), ask
 log_force = all
-pin_dir = $pin
 
 [scope:bad]
 cgroup = $bad
@@ -102,7 +96,7 @@ action = force
 value = 77
 at = established
 INI
-og_start "$T/p.ini" || { echo "1..0 # SKIP daemon did not start"; exit 1; }
+og_must_start "$T/p.ini"
 
 # status and the start line name every program attached, as the kernel lists them on the
 # policy's cgroup (bpftool), not only cgroup/setsockopt
@@ -139,10 +133,10 @@ is "$(in_cg "$bad" python3 "$T/client.py" 127.0.0.1 "$p4")" "cc=$(cat /proc/sys/
 	"a refused forced value (nosuchcc): the connection goes on with the kernel's default"
 wait_grep "$ev" '"rule":"cc-bad".*"hook":"connect"|"hook":"connect".*"rule":"cc-bad"'
 line=$(evline "$ev" '"rule":"cc-bad"')
-is "$(jfield "$ev" "$line" action)/$(jfield "$ev" "$line" errno)/$(jfield "$ev" "$line" effective)" \
+is "$(jfields "$ev" "$line" action errno effective)" \
 	"force/2/nosuchcc" "the refusal is an event with the errno (ENOENT) and the value"
 line=$(evline "$ev" '"rule":"mark".*"hook":"connect"|"hook":"connect".*"rule":"mark"')
-is "$(jfield "$ev" "$line" hook)/$(jfield "$ev" "$line" effective)/$(jfield "$ev" "$line" comm)" \
+is "$(jfields "$ev" "$line" hook effective comm)" \
 	"connect/42/python3" "a forced value is an event: hook, value and the connecting task"
 
 # the accepted side: a server inside the policy's cgroup gets keepalive at established
@@ -175,7 +169,7 @@ like "$ssline" 'reno' "socat: ss -tin shows the forced congestion control (reno)
 like "$ssline" 'fwmark:0x2a' "socat: ss -e shows the forced mark (fwmark:0x2a)"
 
 # iperf3: its own -C cubic is rewritten (on_change), the connection carries reno and mark 42
-iperf_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+iperf_port=$(free_port)
 iperf3 -s -1 -B 127.0.0.1 -p "$iperf_port" > /dev/null 2>&1 &
 iperf_srv=$!
 PIDS="$PIDS $iperf_srv"
@@ -193,7 +187,7 @@ like "$ssline" 'fwmark:0x2a' "iperf3: its connections carry the forced mark"
 wait_grep "$ev" '"event":"close"'
 line=$(evline "$ev" '"event":"close".*"rule":"ka"|"rule":"ka".*"event":"close"')
 ok $([ -n "$line" ]; echo $?) "a close event for rule ka"
-is "$(jfield "$ev" "$line" hook)/$(jfield "$ev" "$line" retransmits)/$(jfield "$ev" "$line" rtos)" \
+is "$(jfields "$ev" "$line" hook retransmits rtos)" \
 	"sockops/0/0" "the close event carries the counters (no loss on loopback)"
 like "$(jfield "$ev" "$line" lifetime_ms)" '^[0-9]+$' "the close event carries the lifetime"
 
@@ -202,11 +196,7 @@ like "$(cat "$T/daemon.err")" 'rule ka: [1-9][0-9]* connections, [0-9]+ closed' 
 	"the daemon's summary reports per-rule telemetry"
 
 # create: needs lsm_cgroup; where the kernel lacks it, the rule is refused with the reason
-cat > "$T/create.ini" <<INI
-[enforcer]
-cgroup = $cg
-log = none
-pin_dir = $pin
+og_policy "$T/create.ini" "$cg" <<INI
 
 [rule:ka-create]
 option = SO_KEEPALIVE

@@ -2,6 +2,24 @@
 # Shared by the host integration tests (tests/*.t): TAP output, a child
 # cgroup per test file (never the root), the daemon's start and stop, and a
 # cleanup that runs also when a test fails.  Source it; needs root.
+#
+# A new test file uses these rather than writing them again (each is defined below):
+#   TAP         plan N, ok STATUS NAME, is ACTUAL EXPECTED NAME, like ACTUAL ERE NAME,
+#               skip REASON NAME, skip_all REASON, diag TEXT, done_testing
+#   set-up      require_root; mkcg NAME (a cgroup below $CG2/optguard-test-PID);
+#               in_cg DIR CMD...; public_copy FILE (a copy uid 65534 may run); free_port
+#   policy      og_policy FILE CG [LOG_FILE] <<INI ... INI: the [enforcer] section every
+#               test policy starts with (cgroup = CG, pin_dir = $OG_PIN, json events to
+#               LOG_FILE with log_rate = 0, or log = none), then the here-document
+#   daemon      og_start POLICY (0 once it enforces), og_must_start POLICY (or Bail out),
+#               og_stop (stop and unload), og_kill [SIGNAL] (the pins stay), og_wait,
+#               og_reload (SIGHUP, wait for the answer), og_pin_dir [POLICY]
+#   clients     client ARGS... (tests/clients/sockopt.py, here); client_in CG ARGS...
+#               (the same inside cgroup CG); client_table CG <<CALLS: one `is` per line
+#               "ARGS | EXPECTED | NAME" (CG "-": each line's ARGS start with the cgroup)
+#   events      wait_events FILE N, wait_grep FILE ERE [N], evline FILE ERE,
+#               jfield FILE LINE KEY, jfields FILE LINE KEY... (joined by "/"),
+#               json_lines FILE (status 0 when every line is a JSON object)
 
 : "${OPTGUARD:=$(cd "$(dirname "$0")/.." && pwd)/optguard}"
 TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -154,6 +172,44 @@ og_start() {
 	return 1
 }
 
+# og_must_start POLICY: og_start, or end the test file with "Bail out!" (what follows
+# would test nothing without the daemon)
+og_must_start() {
+	og_start "$1" || { echo "Bail out! optguard run --policy $1 did not start"; exit 1; }
+}
+
+# og_wait: wait until the daemon has exited (it was signalled, or `optguard unload` stopped
+# it) and forget it; unlike og_stop, nothing is unloaded: what it pinned stays in force
+og_wait() {
+	[ -n "$TIMEOUT_PID" ] && wait "$TIMEOUT_PID" 2>/dev/null
+	TIMEOUT_PID=""
+	DAEMON_PID=""
+}
+
+# og_kill [SIGNAL]: send SIGNAL (default TERM) to the daemon, then og_wait
+og_kill() {
+	kill -"${1:-TERM}" "$DAEMON_PID"
+	og_wait
+}
+
+# og_policy FILE CG [LOG_FILE] <<INI ... INI: write the policy FILE: an [enforcer]
+# section with cgroup = CG, pin_dir = $OG_PIN (the test's own), and either JSON events to
+# LOG_FILE with log_rate = 0 or, without LOG_FILE, log = none; then the here-document as
+# it is.  Its first lines, before a blank line or a section, are more [enforcer] keys
+# ("mode = audit"); the lines of the section are those above, in that order, so that a
+# FILE:LINE a test expects counts them (4 lines with log = none, 6 with a LOG_FILE).
+og_policy() {
+	{
+		printf '[enforcer]\ncgroup = %s\npin_dir = %s\n' "$2" "$OG_PIN"
+		if [ -n "${3:-}" ]; then
+			printf 'log = json\nlog_file = %s\nlog_rate = 0\n' "$3"
+		else
+			printf 'log = none\n'
+		fi
+		cat
+	} > "$1"
+}
+
 # og_pin_dir [POLICY]: the pin_dir of POLICY (default: the last one og_start used)
 og_pin_dir() {
 	local d
@@ -185,8 +241,40 @@ og_reload() {
 	return 1
 }
 
-# client ARGS...: the python3 setsockopt client (tests/clients/sockopt.py)
+# client ARGS...: the python3 setsockopt client (tests/clients/sockopt.py); for each
+# OPTION VALUE pair it prints "set=0 get=V" or "set=-1 errno=NAME"
 client() { python3 "$TESTS_DIR/clients/sockopt.py" "$@"; }
+
+# client_in CG ARGS...: the same client, run inside cgroup CG
+client_in() {
+	local cg=$1
+	shift
+	in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" "$@"
+}
+
+# client_table CG <<CALLS ... CALLS: for each line "ARGS | EXPECTED | NAME" (blank lines
+# and lines starting with # are passed over), one test: is "$(client_in CG ARGS)"
+# "EXPECTED" "NAME".  ARGS are split at white space; EXPECTED and NAME are trimmed.  With
+# CG "-" the first word of each line's ARGS is the cgroup (calls from several cgroups).
+client_table() {
+	local cg=$1 args want name
+	while IFS='|' read -r args want name; do
+		case $args in "" | "#"*) continue ;; esac
+		want=$(echo "$want" | sed 's/^ *//; s/ *$//')
+		name=$(echo "$name" | sed 's/^ *//; s/ *$//')
+		# shellcheck disable=SC2086
+		if [ "$cg" = - ]; then
+			is "$(client_in $args < /dev/null)" "$want" "$name"
+		else
+			is "$(client_in "$cg" $args < /dev/null)" "$want" "$name"
+		fi
+	done
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (the kernel picks it)
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 # wait_events FILE N: until FILE has at least N lines (events are written asynchronously)
 wait_events() {
@@ -203,8 +291,16 @@ jfield() {
 	python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1]).get(sys.argv[3]))' "$@"
 }
 
-# og_hup: the same as og_reload (kept for the tests that use it)
-og_hup() { og_reload; }
+# jfields FILE LINE KEY...: those fields of the JSON event on line LINE, joined by "/"
+# (a missing or null field prints None, as jfield does)
+jfields() {
+	python3 -c 'import json,sys; e = json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1]); print("/".join(str(e.get(k)) for k in sys.argv[3:]))' "$@"
+}
+
+# json_lines FILE: status 0 when every line of FILE is a whole JSON value
+json_lines() {
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$1"
+}
 
 # wait_grep FILE ERE [N]: until at least N (default 1) lines of FILE match ERE
 wait_grep() {

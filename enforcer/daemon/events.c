@@ -42,7 +42,8 @@ static void put(struct out *o, const char *fmt, ...)
 	o->pos += n;
 }
 
-/* put(o, "%.*s", n, s) without the printf machinery: the strings of an event (P5). */
+/* put(o, "%.*s", n, s) without the printf machinery: the strings of an event
+ * (bench/README.md P5). */
 static void put_mem(struct out *o, const char *s, size_t n)
 {
 	size_t room;
@@ -256,7 +257,8 @@ static void put_value(struct out *o, int json, const struct og_event *e, __u64 n
 	}
 }
 
-/* RFC 3339, UTC, microseconds; the date and time of the last second kept (P5) */
+/* RFC 3339, UTC, microseconds; the date and time of the last second kept
+ * (bench/README.md P5) */
 static void format_ts(long long realtime_ns, char *ts, size_t len)
 {
 	static __thread time_t last = -1;

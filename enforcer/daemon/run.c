@@ -34,7 +34,8 @@
 #include "privs.h"
 #include "state.h"
 
-#define RINGBUF_BYTES	(2u << 20)	/* mapped twice into the daemon: 4 MiB of its RSS (P7) */
+/* mapped twice into the daemon: 4 MiB of its RSS (bench/README.md P7) */
+#define RINGBUF_BYTES	(2u << 20)
 #define CG_CACHE	64
 
 static volatile sig_atomic_t got_quit, got_hup;
@@ -48,7 +49,7 @@ struct cg_entry {
 /*
  * How often the daemon checks what is attached and what the maps hold
  * (verify()): a detached link or an emptied map is noticed within this, at
- * the price of one wake-up per interval when idle (BENCH.md P7).
+ * the price of one wake-up per interval when idle (bench/README.md P7).
  */
 #define OG_VERIFY_MS 10000
 
@@ -280,9 +281,9 @@ out:
 }
 
 /*
- * A policy file root does not own, or others may write, is refused (SPEC.md,
- * Privilege).  Checked on the open descriptor the policy is then read from:
- * a path checked and then opened again could be swapped in between (a
+ * A policy file root does not own, or others may write, is refused (optguard(8),
+ * docs/optguard.8: --insecure-policy).  Checked on the open descriptor the policy is then
+ * read from: a path checked and then opened again could be swapped in between (a
  * symlink flipped in a sticky directory); a symlink is followed, and what it
  * points to is what must pass.
  */
@@ -445,9 +446,9 @@ static void report_gaps(const struct daemon *d, const struct og_policy *p)
  * in the heap (M_TRIM_THRESHOLD): a reload's allocations then take pages the
  * process already has.  A page fault costs ~30 us on the development VM; a
  * reload of a 10k-rule policy touches some 3000 fresh pages, which made its
- * parse 40 ms instead of 10 (P6).  The price is RSS in proportion to the
+ * parse 40 ms instead of 10 (bench/README.md P6).  The price is RSS in proportion to the
  * policy (what parsing it took at start; a bigger reload keeps its own
- * peak), a few hundred KiB for a small one (P7).
+ * peak), a few hundred KiB for a small one (bench/README.md P7).
  */
 static void prefault_heap(size_t bytes)
 {
@@ -809,7 +810,8 @@ int cmd_run(int argc, char **argv)
 	if (write_state(d))
 		goto out;
 	/* everything privileged is done: what follows needs no capability */
-	/* give back what loading took (vmlinux BTF, verifier logs): P7's RSS */
+	/* give back what loading took (vmlinux BTF, verifier logs): the RSS of
+	 * bench/README.md P7 */
 	malloc_trim(0);
 	prefault_heap(reserve);
 	if (privs_drop())

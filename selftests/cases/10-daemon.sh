@@ -11,12 +11,7 @@ set -eu
 app=$(mkcg app)
 other=$(mkcg other)
 ev=$T/events.jsonl
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $CG2/selftest-$CASE/app
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/p.ini" "$app" "$ev" <<INI
 
 [rule:deny-mark]
 option = SO_MARK

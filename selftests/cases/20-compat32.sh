@@ -26,11 +26,8 @@ t32() {	# t32 NAME CMD...: skip without 32-bit support
 
 app=$(mkcg app)
 ev=$T/events.jsonl
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+og_policy "$T/p.ini" "$app" <<INI
 lsm = off
-log = none
 
 [rule:deny-mark]
 option = SO_MARK
@@ -59,14 +56,9 @@ og_stop
 is "$DAEMON_STATUS" 0 "the daemon exits 0"
 
 policy() {	# policy COMPAT
-	cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+	og_policy "$T/p.ini" "$app" "$ev" <<INI
 lsm = require
 compat = $1
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:tos]
 option = IP_TOS

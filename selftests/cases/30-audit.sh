@@ -7,13 +7,8 @@ set -eu
 
 app=$(mkcg app)
 ev=$T/events.jsonl
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+og_policy "$T/p.ini" "$app" "$ev" <<INI
 mode = audit
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:deny-mark]
 option = SO_MARK

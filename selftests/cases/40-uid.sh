@@ -14,10 +14,7 @@ if [ "$out" != "set=0 get=3" ]; then
 	diag "  got: $out"
 	exit 0
 fi
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
-log = none
+og_policy "$T/p.ini" "$app" <<INI
 
 [scope:nobody]
 uid = 65534

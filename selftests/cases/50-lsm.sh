@@ -16,16 +16,11 @@ app=$(mkcg app)
 other=$(mkcg other)
 ev=$T/events.jsonl
 policy() {	# policy MODE DEFAULT
-	cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+	og_policy "$T/p.ini" "$app" "$ev" <<INI
 lsm = require
 mode = $1
 default = $2
 default_errno = ENOPROTOOPT
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:deny-mark]
 option = SO_MARK

@@ -26,12 +26,7 @@ why_not() {
 	grep -o "at $1 on this kernel: .*" "$T/daemon.err" | head -1 | sed "s/^at $1 on this kernel: //"
 }
 
-cat > "$T/conn.ini" <<INI
-[enforcer]
-cgroup = $app
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/conn.ini" "$app" "$ev" <<INI
 
 [scope:bad]
 cgroup = $bad
@@ -102,12 +97,7 @@ else
 fi
 
 : > "$ev"
-cat > "$T/create.ini" <<INI
-[enforcer]
-cgroup = $app
-log = json
-log_file = $ev
-log_rate = 0
+og_policy "$T/create.ini" "$app" "$ev" <<INI
 
 [rule:mark-create]
 option = SO_MARK

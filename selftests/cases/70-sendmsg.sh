@@ -14,13 +14,8 @@ set -eu
 app=$(mkcg app)
 other=$(mkcg other)
 ev=$T/events.jsonl
-cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+og_policy "$T/p.ini" "$app" "$ev" <<INI
 lsm = require
-log = json
-log_file = $ev
-log_rate = 0
 
 [rule:tos]
 option = IP_TOS
@@ -99,11 +94,8 @@ og_stop
 is "$DAEMON_STATUS" 0 "the daemon exits 0"
 
 # a policy that constrains none of these options: no lsm/socket_sendmsg
-cat > "$T/q.ini" <<INI
-[enforcer]
-cgroup = $app
+og_policy "$T/q.ini" "$app" <<INI
 lsm = require
-log = none
 
 [rule:rcvbuf]
 option = SO_RCVBUF

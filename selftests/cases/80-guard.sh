@@ -12,13 +12,8 @@ ATTACK=/bin/attack
 app=$(mkcg app)
 ev=$T/events.jsonl
 policy() {	# policy GUARD
-	cat > "$T/p.ini" <<INI
-[enforcer]
-cgroup = $app
+	og_policy "$T/p.ini" "$app" "$ev" <<INI
 lsm = require
-log = json
-log_file = $ev
-log_rate = 0
 guard = $1
 
 [rule:deny-mark]
