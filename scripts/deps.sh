@@ -16,8 +16,9 @@ build) want=$build ;;
 test) want=$test ;;
 # make image and tests/85-image.t: podman builds the image (its own buildah) and runs it
 # with `podman kube play`; catatonit is what podman builds its local pod "pause" image
-# from (no registry is asked for one)
-image) want="$build podman catatonit" ;;
+# from (no registry is asked for one); runc runs containers where crun refuses the cgroup
+# layout (cgroup2 not at /sys/fs/cgroup: a hybrid host)
+image) want="$build podman catatonit runc" ;;
 # mmdebstrap builds the pristine root; git clones the checkout into it
 cleanroom) want="mmdebstrap git tar util-linux" ;;
 *) echo "usage: $0 build|test|image|cleanroom" >&2; exit 2 ;;

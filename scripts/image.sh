@@ -3,8 +3,10 @@
 # The OCI image (`make image`): optguard and exactly the shared libraries it is linked with,
 # on an empty base (deploy/image/Containerfile: FROM scratch), built offline with podman.
 #
-#   scripts/image.sh BINARY TAG...      as root; BINARY built with PREFIX=/usr (the Makefile
-#                                       does that in its own output directory)
+#   scripts/image.sh BINARY NAME        as root; BINARY built with PREFIX=/usr (the Makefile
+#                                       does that in its own output directory); tags
+#                                       NAME:latest and NAME:<commit> (<commit>-dirty for a
+#                                       tree with changes)
 #
 # The libraries are the ones `ldd BINARY` resolves on this machine, each taken from the
 # Debian package that installed it (dpkg says which; a library no package owns is refused),
@@ -26,9 +28,9 @@ set -euo pipefail
 log() { echo "image: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[ $# -ge 2 ] || die "usage: $0 BINARY TAG..."
+[ $# -eq 2 ] || die "usage: $0 BINARY NAME"
 BIN=$1
-shift
+NAME=$2
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" -eq 0 ] || die "needs root (podman's image store is root's)"
 [ -x "$BIN" ] || die "$BIN: no such binary"
@@ -97,12 +99,11 @@ if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no 2>/dev/null)" ]
 	rev=$rev-dirty
 	ts=$(date +%s)		# not the commit's tree: not the commit's image either
 fi
-tags=()
-for t in "$@"; do tags+=(--tag "$t"); done
+tags=(--tag "$NAME:latest" --tag "$NAME:$rev")
 podman build --quiet --pull=never --network=none --timestamp "$ts" \
 	--label org.opencontainers.image.revision="$rev" \
 	--label org.opencontainers.image.title=optguard \
 	--label org.opencontainers.image.licenses=GPL-2.0-only \
 	"${tags[@]}" -f "$TOP"/deploy/image/Containerfile "$R" > "$STAGE/id"
-size=$(podman image inspect --format '{{.Size}}' "$1")
-log "$* ($(cut -c1-12 "$STAGE/id"), revision $rev): $((size / 1024)) KiB"
+size=$(podman image inspect --format '{{.Size}}' "$NAME:latest")
+log "$NAME:latest, $NAME:$rev ($(cut -c1-12 "$STAGE/id")): $((size / 1024)) KiB"
