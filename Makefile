@@ -82,8 +82,8 @@ TEST_HELPERS := $(OUTPUT)/tests/sockopt32 $(OUTPUT)/tests/race $(OUTPUT)/tests/a
 .SECONDEXPANSION:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(BENCH_SKELS) $(OUTPUT)/vmlinux.h \
 	$(patsubst %,$(OUTPUT)/%.bpf.o,$(BENCH_BPF_PROGS))
-.PHONY: all deps deps-test layers run test test-unit selftest bench fuzz fuzz-build clean install \
-	uninstall
+.PHONY: all deps deps-test deps-image layers run test test-unit selftest bench fuzz fuzz-build \
+	clean install uninstall image
 
 all: $(BIN)
 
@@ -95,6 +95,9 @@ deps:
 
 deps-test: deps
 	$(Q)scripts/deps.sh test
+
+deps-image: deps
+	$(Q)scripts/deps.sh image
 
 # The daemon with the shipped policy, in the foreground (root; Ctrl-C stops it).
 run: $(BIN)
@@ -198,8 +201,19 @@ layers:
 	$(Q)! grep -n '#include "\(\.\./\|enforcer/\)' enforcer/*/*.[ch] || \
 		{ echo 'enforcer/: include headers by name; the layers are in the -I paths' >&2; exit 1; }
 
-# The tests need root: they load BPF programs into child cgroups they make.
-test: layers $(BIN) $(UNIT_BINS) $(TEST_HELPERS) | deps-test
+# The OCI image (scripts/image.sh, deploy/image/Containerfile; deploy/kubernetes/ runs it):
+# optguard built apart with PREFIX=/usr, in $(IMAGE_OUT), and the libraries it is linked
+# with, on an empty base; podman, offline.  IMAGE:latest and IMAGE:<commit>.
+IMAGE ?= localhost/optguard
+IMAGE_OUT := .output-image
+image: | deps-image
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(IMAGE_OUT) BIN=$(IMAGE_OUT)/optguard PREFIX=/usr \
+		SANITIZE= $(IMAGE_OUT)/optguard
+	$(Q)scripts/image.sh $(IMAGE_OUT)/optguard $(IMAGE)
+
+# The tests need root: they load BPF programs into child cgroups they make.  The image's
+# test (tests/85-image.t) runs what `make image` built: some 10 s for both.
+test: layers $(BIN) $(UNIT_BINS) $(TEST_HELPERS) image | deps-test
 	$(Q)OPTGUARD=$(CURDIR)/$(BIN) OUTPUT=$(CURDIR)/$(OUTPUT) \
 		timeout 1200 prove --exec '' $(UNIT_BINS) $(wildcard tests/*.t)
 
@@ -300,4 +314,4 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) $(BIN)
+	$(Q)rm -rf $(OUTPUT) $(BIN) $(IMAGE_OUT)

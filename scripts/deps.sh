@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages optguard needs to build (build) or to run its
-# tests (test), or for the clean-room check (cleanroom: scripts/cleanroom.sh), when they
-# are missing and we are root.  Quiet when all are there.  A fresh root's package lists may
-# be empty or stale: when apt cannot install, the lists are updated and it tries again.
+# tests (test), to build and run its OCI image (image), or for the clean-room check
+# (cleanroom: scripts/cleanroom.sh), when they are missing and we are root.  Quiet when all
+# are there.  A fresh root's package lists may be empty or stale: when apt cannot install,
+# the lists are updated and it tries again.
 set -eu
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev libcap-dev libinih-dev bpftool make gcc"
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz); groff-base and
@@ -13,9 +14,14 @@ test="$build socat iperf3 python3 gcc-multilib iproute2 perl qemu-system-x86 bus
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
+# make image and tests/85-image.t: podman builds the image (its own buildah) and runs it
+# with `podman kube play`; catatonit is what podman builds its local pod "pause" image
+# from (no registry is asked for one); runc runs containers where crun refuses the cgroup
+# layout (cgroup2 not at /sys/fs/cgroup: a hybrid host)
+image) want="$build podman catatonit runc" ;;
 # mmdebstrap builds the pristine root; git clones the checkout into it
 cleanroom) want="mmdebstrap git tar util-linux" ;;
-*) echo "usage: $0 build|test|cleanroom" >&2; exit 2 ;;
+*) echo "usage: $0 build|test|image|cleanroom" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

@@ -88,7 +88,7 @@ static int delete_keys(int fd, const struct og_rule_key *k, size_t n)
 /*
  * Make generation @gen of map @fd hold @want (NULL: nothing), writing only
  * what differs from what it holds (*@have, gen_diff()): a reload that
- * changes a few rules of a big policy costs a few map updates (P6).  On
+ * changes a few rules of a big policy costs a few map updates (bench/README.md P6).  On
  * failure what the generation holds is not known any more: the next call
  * empties it first.
  */

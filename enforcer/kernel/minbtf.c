@@ -16,7 +16,7 @@
  * is the kernel's ABI.  Relocating them against the few types the build
  * took from its vmlinux BTF (bpftool gen min_core_btf) gives the same
  * offsets as against the running kernel's BTF, without parsing its several
- * MiB (about 100 ms, most of a start: P8).  The LSM programs read struct
+ * MiB (about 100 ms, most of a start: bench/README.md P8).  The LSM programs read struct
  * socket and struct sock, internal to each kernel: a load that takes them
  * in uses the running kernel's BTF (og_groups[].kernel_btf, progs.c), as
  * does any load the small BTF fails.
