@@ -917,11 +917,14 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, struct og_
 					   &ps.rule_bad[p->nrules]), p->nrules++;
 		check_conflicts(&ps, p);
 		check_force_count(&ps, p);
+		check_cgns(&ps, p);
 		/* warnings for a policy that loads: errors are what to fix first */
 		for (i = 0; i < ps.nmsgs && !ps.msgs[i].error; i++)
 			;
-		if (i == ps.nmsgs && !ps.oom)
+		if (i == ps.nmsgs && !ps.oom) {
 			check_siblings(&ps, p);
+			check_delegation(&ps, p);
+		}
 	}
 	if (ps.oom)
 		perr(&ps, 0, "out of memory");

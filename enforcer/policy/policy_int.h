@@ -95,6 +95,9 @@ void scope_build(struct parser *ps, const struct og_policy *p, const struct sect
 		 struct og_scope *sc, bool *bad);
 void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 		struct og_rule_def *r, bool *bad);
+/* placement.c: scopes whose depth is unknown (an error), delegation boundaries (warnings) */
+void check_cgns(struct parser *ps, const struct og_policy *p);
+void check_delegation(struct parser *ps, const struct og_policy *p);
 /* "SO_MARK", "SOL_SOCKET:99", "300:1" */
 void option_label(const struct og_rule_def *r, char *buf, size_t len);
 
