@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 
 #include "cgroup.h"
+#include "cgroupns.h"
 
 int cg2_mount(char *buf, size_t len)
 {
@@ -100,7 +101,7 @@ int cg_info(const char *path, __u64 *id, int *level)
 	struct statfs sfs;
 	struct stat st;
 	const char *rel;
-	int depth = 0, ret;
+	int depth = 0, base = 0, ret;
 
 	if (stat(path, &st) < 0)
 		return -errno;
@@ -121,9 +122,16 @@ int cg_info(const char *path, __u64 *id, int *level)
 	for (rel = norm + strlen(mnt); *rel; rel++)
 		if (*rel == '/' && rel[1])
 			depth++;
+	/*
+	 * Levels count from the real root, as the kernel's do; in a cgroup
+	 * namespace whose base no probe settled, from the mount's root (the
+	 * policy checks say so: policy/placement.c).
+	 */
+	if (cgns_base(&base, NULL, 0))
+		base = 0;
 	/* cgroup2 inode numbers are the kernfs ids bpf_get_current_cgroup_id() returns */
 	*id = st.st_ino;
-	*level = depth;
+	*level = base + depth;
 	return 0;
 }
 

@@ -10,7 +10,8 @@
 int cg2_mount(char *buf, size_t len);
 /*
  * Id (the kernel's cgroup id, as bpf_get_current_cgroup_id() gives it) and
- * depth below the cgroup2 mount of the directory @path.  -ENOENT, -ENOTDIR,
+ * level (depth below the real root, as the kernel counts: cgroupns.h) of the
+ * directory @path.  -ENOENT, -ENOTDIR,
  * or -EXDEV when @path is not on the cgroup2 file system.
  */
 int cg_info(const char *path, __u64 *id, int *level);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgns_probe.h"
 #include "cgroup.h"
 #include "cmds.h"
 #include "encode.h"
@@ -50,6 +51,19 @@ static int check_kernel_force(const struct og_policy *p)
 }
 
 /*
+ * In a cgroup namespace, learn (root: a BPF probe) the real depth of the
+ * cgroup2 mount before the policy's cgroups are resolved; without it the
+ * policy refuses scopes that name a cgroup, saying why (policy/placement.c).
+ */
+static void resolve_cgns(const char *file)
+{
+	char msg[1024];
+
+	if (geteuid() == 0 && cgns_resolve(msg, sizeof(msg)) == 0 && msg[0])
+		fprintf(stderr, "%s: note: %s\n", file, msg);
+}
+
+/*
  * What gets past which rule, as far as the file alone tells (the kernel the
  * daemon will run on decides whether the LSM hook runs): README, "What
  * optguard can and cannot see".
@@ -85,6 +99,7 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "usage: optguard check FILE\n");
 		return 2;
 	}
+	resolve_cgns(argv[1]);
 	ret = policy_load(argv[1], &p, &diag);
 	diag_print(&diag);
 	if (ret) {
@@ -364,6 +379,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (!path)
 		path = policy_default_path();
+	resolve_cgns(path);
 	if (policy_load(path, &p, &diag)) {
 		diag_print(&diag);
 		diag_free(&diag);

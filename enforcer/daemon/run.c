@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "caps.h"
+#include "cgns_probe.h"
 #include "cgroup.h"
 #include "daemon.h"
 #include "encode.h"
@@ -708,6 +709,11 @@ int cmd_run(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	/* in a cgroup namespace: the real depth of the cgroup2 mount, before any depth is used */
+	if (cgns_resolve(why, sizeof(why)))
+		log_warnx("warning: %s", why);	/* a policy whose scopes name a cgroup is refused */
+	else if (why[0])
+		log_info("%s", why);
 	d->pol = load_policy(d);
 	if (!d->pol)
 		goto out;

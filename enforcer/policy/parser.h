@@ -82,5 +82,9 @@ void rule_build(struct parser *ps, struct og_policy *p, const struct section *s,
 /* ---- validate.c ---- */
 /* The checks of @p as a whole (rules that ps->rule_bad marks take no part). */
 void validate(struct parser *ps, struct og_policy *p);
+/* ---- placement.c ---- */
+/* scopes whose depth is unknown (an error), delegation boundaries (warnings) */
+void check_cgns(struct parser *ps, const struct og_policy *p);
+void check_delegation(struct parser *ps, const struct og_policy *p);
 
 #endif

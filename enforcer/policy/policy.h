@@ -35,7 +35,7 @@ struct og_value {
 struct og_scope_cgroup {
 	char *path;		/* absolute, normalised (no trailing '/') */
 	__u64 id;		/* cgroup id (the cgroup2 inode number) */
-	int level;		/* depth below the cgroup2 mount: mount = 0 */
+	int level;		/* depth below the real root (cgroupns.h): root = 0 */
 };
 
 struct og_scope {

@@ -227,9 +227,12 @@ void validate(struct parser *ps, struct og_policy *p)
 
 	check_conflicts(ps, p);
 	check_force_count(ps, p);
+	check_cgns(ps, p);
 	/* warnings for a policy that loads: errors are what to fix first */
 	for (i = 0; i < ps->nmsgs && !ps->msgs[i].error; i++)
 		;
-	if (i == ps->nmsgs && !ps->oom)
+	if (i == ps->nmsgs && !ps->oom) {
 		check_siblings(ps, p);
+		check_delegation(ps, p);
+	}
 }
