@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bindings.h"
 #include "cgroup.h"
 #include "daemon.h"
 #include "encode.h"
@@ -73,6 +75,8 @@ struct daemon {
 	int cur_gen;			/* the generation in force */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	struct og_binder bind;		/* the cgroups the selectors name now (bindings.c) */
+	bool bind_on;			/* ... followed (else as they were at start) */
 	struct cg_entry cg[CG_CACHE];
 	unsigned int cg_next;
 	char line[16384];
@@ -98,7 +102,10 @@ static const char *cg_lookup(struct daemon *d, __u64 id)
 {
 	struct cg_entry *e;
 	unsigned int i;
+	const char *bound = d->bind_on ? binder_path(&d->bind, id) : NULL;
 
+	if (bound)
+		return bound;
 	for (i = 0; i < CG_CACHE; i++)
 		if (d->cg[i].id == id)
 			return d->cg[i].ok ? d->cg[i].path : NULL;
@@ -394,9 +401,15 @@ static int install(struct daemon *d, const struct og_policy *p)
 	struct og_encoding enc;
 	char **names;
 	size_t nnames;
+	struct og_bindings bt;
 	int gen, ret;
 
-	ret = policy_encode(p, &enc);
+	/* the scopes' cgroups as bound now (bindings.c), or as they are (no binder) */
+	ret = d->bind_on ? binder_table(&d->bind, &bt) : bindings_static(p, &bt);
+	if (!ret) {
+		ret = policy_encode_bound(p, &bt, &enc);
+		bindings_free(&bt);
+	}
 	if (ret) {
 		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
 		return ret;
@@ -465,6 +478,7 @@ static int write_state(struct daemon *d)
 	char compat[1600], refused[1600], cmsg[1600], bypass[3300];
 
 	gaps_text(d, d->pol, compat, refused, cmsg, sizeof(compat));
+	d->st.binder = d->bind_on ? &d->bind : NULL;
 	snprintf(bypass, sizeof(bypass), "%s%s%s", compat, compat[0] && cmsg[0] ? "; " : "", cmsg);
 	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
 			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
@@ -524,6 +538,8 @@ static int verify(struct daemon *d, bool restore)
 	struct tm tm;
 
 	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	if (d->bind_on && !d->bind.enf_id)
+		return 1;	/* the enforcer's cgroup is gone: follow_bindings() said so */
 	bad_links = pins_verify(&d->bpf, d->pin_sub, links, sizeof(links));
 	bad_maps = og_bpf_verify(&d->bpf, maps, sizeof(maps));
 	if (!bad_links && !bad_maps) {
@@ -561,6 +577,73 @@ static int verify(struct daemon *d, bool restore)
 	return bad_links + bad_maps;
 }
 
+static void emit_line(void *ctx, const char *line)
+{
+	struct daemon *d = ctx;
+
+	sink_write(&d->sink, line);
+}
+
+/*
+ * The cgroups the selectors name, or the enforcer's cgroup, changed
+ * (bindings.c): the keys follow, and the programs follow the enforcer's
+ * cgroup.  Cgroups made or removed go key by key into both generations
+ * (og_bpf_rebind(): no task was in a new cgroup's id before, none is in a
+ * removed one); anything else (a rename, a rescan) is a whole install into
+ * the idle generation and a flip, like a reload.
+ */
+static void follow_bindings(struct daemon *d)
+{
+	unsigned int f = binder_read(&d->bind);
+	struct og_bindings bt;
+	struct og_encoding enc;
+	int ret = -EAGAIN;
+
+	if (!f)
+		return;
+	if (f & OG_BIND_CHANGED) {
+		if (!(f & OG_BIND_FULL) && binder_table(&d->bind, &bt) == 0) {
+			ret = policy_encode_bound(d->pol, &bt, &enc);
+			bindings_free(&bt);
+			if (!ret) {
+				ret = og_bpf_rebind(&d->bpf, &enc);
+				encoding_free(&enc);
+			}
+		}
+		if (ret && install(d, d->pol) == 0)
+			og_bpf_mirror(&d->bpf);
+		else if (ret)
+			log_warnx("bindings: cannot install the keys of the cgroups bound now");
+	}
+	if (f & OG_BIND_ENF_GONE && !d->bind.enf_id) {
+		snprintf(d->st.integrity, sizeof(d->st.integrity), "the enforcer's cgroup %s was "
+			 "removed: nothing is attached, nothing is enforced until it is made again",
+			 d->pol->cgroup);
+		log_warnx("warning: %s", d->st.integrity);
+	}
+	if (f & OG_BIND_ENF_NEW && d->bind.enf_id) {
+		ret = og_bpf_reattach(&d->bpf, d->pol->cgroup);
+		if (!ret)
+			ret = pins_repin(&d->bpf, d->pin_sub);
+		og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
+		if (ret) {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "the enforcer's cgroup %s "
+				 "was made again, but attaching to it failed: %s", d->pol->cgroup,
+				 strerror(-ret));
+			log_warnx("warning: %s", d->st.integrity);
+		} else {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
+			log_info("the enforcer's cgroup %s was made again (id %llu): the programs are "
+				 "attached to it", d->pol->cgroup, (unsigned long long)d->bind.enf_id);
+			verify(d, true);
+		}
+	}
+	binder_report(&d->bind, d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
+		      emit_line, d);
+	sink_flush(&d->sink);
+	write_state(d);
+}
+
 /* SIGHUP: a new policy replaces the old in one step (0), or the old stays (-1). */
 static int reload_policy(struct daemon *d)
 {
@@ -584,11 +667,18 @@ static int reload_policy(struct daemon *d)
 	}
 	/* what the maps hold is checked first: a reload must restore deleted keys */
 	verify(d, false);
+	if (d->bind_on)
+		binder_set_policy(&d->bind, p);	/* its selectors, bound now */
 	if (check_force(d, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
+		if (d->bind_on)
+			binder_set_policy(&d->bind, d->pol);
 		policy_free(p);
 		return -1;
 	}
+	if (d->bind_on)
+		binder_report(&d->bind, d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
+			      emit_line, d);
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
 	d->pol = p;
@@ -782,6 +872,12 @@ int cmd_run(int argc, char **argv)
 
 	if (sink_open(&d->sink, d->pol->log, d->pol->log_file))
 		goto out;
+	/* watches first, then the scan: what is made from here on is seen */
+	if (binder_start(&d->bind, d->pol))
+		log_warnx("warning: the scopes' cgroups are not followed: they stay bound to the "
+			  "cgroups there now");
+	else
+		d->bind_on = true;
 	lim.max_keys = 4096;
 	lim.max_ids = 1024;
 	{
@@ -834,6 +930,13 @@ int cmd_run(int argc, char **argv)
 	if (!d->rb) {
 		log_warn("cannot open the event ring buffer");
 		goto out;
+	}
+	if (d->bind_on) {
+		/* a cgroup made or removed wakes the loop like an event (follow_bindings()) */
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ~0ULL };
+
+		if (epoll_ctl(ring_buffer__epoll_fd(d->rb), EPOLL_CTL_ADD, d->bind.fd, &ev))
+			log_warn("bindings: cannot wait for cgroup changes");
 	}
 	d->rt_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	t_attach = clock_ns(CLOCK_MONOTONIC);
@@ -928,6 +1031,8 @@ int cmd_run(int argc, char **argv)
 		if (clock_ns(CLOCK_MONOTONIC) - d->verify_check >= OG_VERIFY_MS * 1000000LL)
 			verify(d, true);
 		n = og_bpf_events_pwait(&d->bpf, d->rb, &idle, &waitmask);
+		if (d->bind_on)
+			follow_bindings(d);
 		if (!got_hup)	/* a reload first: reading every counter can wait */
 			report_losses(d, false);
 		sink_flush(&d->sink);
@@ -967,6 +1072,8 @@ out:
 		log_warnx("stopped: the policy is NOT enforced any more: %s (someone removed or "
 			  "detached what was pinned under %s); run optguard again", why, d->pin_sub);
 	state_release(&d->st);
+	if (d->bind_on)
+		binder_free(&d->bind);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);
 	policy_free(d->pol);

@@ -40,6 +40,7 @@ struct og_bpf {
 	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
+	int reattached;		/* times the cgroup links were attached to a recreated cgroup */
 	int idle_timeout_ms;	/* the longest idle wait (0: none, wait for an event) */
 	/* lsm/bpf and lsm/bpf_map guarding the objects above (guard.c), NULL when off */
 	struct guard_bpf *guard;
@@ -82,6 +83,24 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc);
  * writes what differs from it.  0 or -errno.
  */
 int og_bpf_mirror(struct og_bpf *b);
+/*
+ * A change of bindings only (daemon/bindings.c): @enc is the policy in force
+ * with keys added for cgroups just made and removed for cgroups gone, which
+ * no task can have been in before (made) or be in now (removed).  Written
+ * key by key into the active generation, each key in one map update, and
+ * into the idle one where it holds the same (mirrored); the level bits of
+ * slot_info are set first.  No flip, no grace period: a call finds a new
+ * cgroup's key or does not, never half a policy.  -EAGAIN when what the
+ * active generation holds is not known (og_bpf_verify()): og_bpf_install()
+ * then.  0 or -errno.
+ */
+int og_bpf_rebind(struct og_bpf *b, const struct og_encoding *enc);
+/*
+ * The enforcer's cgroup was removed and made again at @path: attach the
+ * cgroup programs to the new one, point the LSM programs' cgroup array at
+ * it, and drop the links of the old one.  0 or -errno.
+ */
+int og_bpf_reattach(struct og_bpf *b, const char *path);
 /*
  * Attach the LSM program (globally; it checks that it runs, else detaches
  * it and says why in b->lsm_reason) and the cgroup program to the cgroup

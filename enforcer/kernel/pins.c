@@ -63,23 +63,30 @@ int pins_open_old(const char *pin_dir, struct og_old_pins *old)
 		if (!is_daemon_dir(e))
 			continue;
 		snprintf(old->dirs[old->ndirs], sizeof(old->dirs[0]), "%s/%s", pin_dir, e->d_name);
-		sub = opendir(old->dirs[old->ndirs]);
 		old->ndirs++;
-		if (!sub)
-			continue;
-		while ((f = readdir(sub)) && old->nlinks < OG_MAX_OLD_LINKS) {
-			struct bpf_link *l;
+		/* its links, and those to a recreated enforcer cgroup (pins_repin()) */
+		for (int r = 0; r < 2; r++) {
+			char sdir[700];
 
-			if (strncmp(f->d_name, "link-", 5) != 0)
+			snprintf(sdir, sizeof(sdir), "%s%s", old->dirs[old->ndirs - 1],
+				 r ? "/" OG_PIN_REBOUND : "");
+			sub = opendir(sdir);
+			if (!sub)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", old->dirs[old->ndirs - 1], f->d_name);
-			l = bpf_link__open(path);
-			if (l)
-				old->links[old->nlinks++] = l;
-			else
-				log_warn("cannot open the pinned link %s", path);
+			while ((f = readdir(sub)) && old->nlinks < OG_MAX_OLD_LINKS) {
+				struct bpf_link *l;
+
+				if (strncmp(f->d_name, "link-", 5) != 0)
+					continue;
+				snprintf(path, sizeof(path), "%s/%s", sdir, f->d_name);
+				l = bpf_link__open(path);
+				if (l)
+					old->links[old->nlinks++] = l;
+				else
+					log_warn("cannot open the pinned link %s", path);
+			}
+			closedir(sub);
 		}
-		closedir(sub);
 	}
 	closedir(d);
 	if (old->nlinks)
@@ -169,6 +176,17 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	if ((ret = pin_one(b->guard_links[0], dir, "guard-bpf")) ||
 	    (ret = pin_one(b->guard_links[1], dir, "guard-map")))
 		return ret;
+	/*
+	 * Where the links to a recreated enforcer cgroup go (pins_repin()): made
+	 * now, owned by root, since the daemon has no capability left to write
+	 * into the protected directory when that happens.
+	 */
+	snprintf(path, sizeof(path), "%s/" OG_PIN_REBOUND, dir);
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		ret = -errno;
+		log_warn("%s", path);
+		return ret;
+	}
 	snprintf(path, sizeof(path), "%s/counters", dir);
 	if (bpf_obj_pin(og_bpf_counters_fd(b), path)) {
 		ret = -errno;
@@ -230,6 +248,14 @@ int pins_check_dir(const char *dir, char *why, size_t len)
 		}
 		struct bpf_link *l = bpf_link__open(path);
 
+		if (l && !link_attached(l)) {
+			/* the enforcer's cgroup made again: its links are in dN/rebound */
+			char rp[1100];
+
+			bpf_link__destroy(l);
+			snprintf(rp, sizeof(rp), "%s/" OG_PIN_REBOUND "/%s", dir, e->d_name);
+			l = access(rp, F_OK) ? bpf_link__open(path) : bpf_link__open(rp);
+		}
 		if (!l || !link_attached(l)) {
 			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", e->d_name + 5);
 			bad++;
@@ -271,7 +297,9 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 
 		if (!links[i])
 			continue;
-		snprintf(path, sizeof(path), "%s/link-%s", dir, names[i]);
+		/* the cgroup links (setsockopt, force) of a recreated cgroup: pins_repin() */
+		snprintf(path, sizeof(path), "%s%s/link-%s", dir,
+			 b->reattached && (i == 0 || i >= 6) ? "/" OG_PIN_REBOUND : "", names[i]);
 		if (!link_attached(links[i])) {
 			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", names[i]);
 			bad++;
@@ -332,8 +360,11 @@ static int wait_progs_gone(int ms)
 /* What optguard pins in a pin_dir/dN directory: link-NAME and counters */
 static bool is_our_pin(const char *name)
 {
-	return !strncmp(name, "link-", 5) || !strcmp(name, "counters");
+	return !strncmp(name, "link-", 5) || !strcmp(name, "counters") ||
+	       !strcmp(name, OG_PIN_REBOUND);
 }
+
+static int remove_dir(const char *dir, size_t *n);
 
 /*
  * Remove what optguard pinned in @dir (pin_dir/dN) and the directory: 0 or
@@ -364,6 +395,12 @@ static int remove_dir(const char *dir, size_t *n)
 		 * is closed.  Holding one across the unlink makes the close below the
 		 * last: the link is detached when this returns, not some time later.
 		 */
+		if (!strcmp(e->d_name, OG_PIN_REBOUND)) {
+			int r = remove_dir(path, n);
+
+			ret = ret ?: r;
+			continue;
+		}
 		lfd = strncmp(e->d_name, "link-", 5) ? -1 : bpf_obj_get(path);
 		if (lfd >= 0)
 			note_prog(lfd);
@@ -479,4 +516,39 @@ void pins_keep_old(struct og_old_pins *old)
 		bpf_link__destroy(old->links[i]);
 	}
 	memset(old, 0, sizeof(*old));
+}
+
+int pins_repin(struct og_bpf *b, const char *dir)
+{
+	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
+						   "sockops", "post-create" };
+	char sub[700], path[1024];
+	size_t i;
+	int ret;
+
+	snprintf(sub, sizeof(sub), "%s/" OG_PIN_REBOUND, dir);
+	/* the pins of an earlier recreation: their links are gone with that cgroup */
+	snprintf(path, sizeof(path), "%s/link-setsockopt", sub);
+	unlink(path);
+	for (i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/link-%s", sub, force_names[i]);
+		unlink(path);
+	}
+	if (b->link && bpf_link__pin(b->link, (snprintf(path, sizeof(path),
+							"%s/link-setsockopt", sub), path))) {
+		ret = -errno;
+		log_warn("cannot pin %s", path);
+		return ret;
+	}
+	for (i = 0; i < 5; i++) {
+		if (!b->force_links[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/link-%s", sub, force_names[i]);
+		if (bpf_link__pin(b->force_links[i], path)) {
+			ret = -errno;
+			log_warn("cannot pin %s", path);
+			return ret;
+		}
+	}
+	return 0;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Policy -> the maps of optguard.h. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "encode.h"
 #include "gaps.h"
 
@@ -105,7 +107,7 @@ static int slot_of(struct og_encoding *enc, int level, int optname)
 }
 
 static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __u64 cgid,
-		   int level, const struct og_rule *r)
+		   int level, const struct og_rule *r, int prio)
 {
 	if (enc->nkeys == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
@@ -119,8 +121,14 @@ static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __
 		if (!v)
 			return -ENOMEM;
 		enc->vals = v;
+		int *pr = realloc(enc->kprio, ncap * sizeof(*pr));
+
+		if (!pr)
+			return -ENOMEM;
+		enc->kprio = pr;
 		*cap = ncap;
 	}
+	enc->kprio[enc->nkeys] = prio;
 	enc->keys[enc->nkeys] = (struct og_rule_key){ .slot = slot, .uid = uid, .cgid = cgid };
 	enc->vals[enc->nkeys] = *r;
 	enc->nkeys++;
@@ -134,37 +142,107 @@ static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __
 	return 0;
 }
 
-/* The keys of one option of a rule in scope @s ('*' when NULL). */
-static int add_keys(struct og_encoding *enc, size_t *cap, int slot, const struct og_scope *s,
+/*
+ * The keys of one option of a rule in scope @s ('*' when NULL); its cgroups
+ * are those it is bound to now (@ix, bind.h): none, no key.
+ */
+static int add_keys(struct og_encoding *enc, size_t *cap, int slot, const struct og_policy *p,
+		    const struct og_bind_index *ix, const struct og_scope *s,
 		    const struct og_rule *r)
 {
-	size_t c, u;
+	size_t c, u, si;
 	int ret = 0;
 
 	if (!s || (!s->ncgroups && !s->nuids))
-		return add_key(enc, cap, slot, OG_UID_ANY, 0, 0, r);
+		return add_key(enc, cap, slot, OG_UID_ANY, 0, 0, r, 0);
 	if (!s->ncgroups) {
 		for (u = 0; u < s->nuids && !ret; u++)
-			ret = add_key(enc, cap, slot, s->uids[u], 0, 0, r);
+			ret = add_key(enc, cap, slot, s->uids[u], 0, 0, r, 0);
 		return ret;
 	}
-	for (c = 0; c < s->ncgroups && !ret; c++) {
-		const struct og_scope_cgroup *cg = &s->cgroups[c];
+	si = s - p->scopes;
+	for (c = ix->first[si]; c < ix->first[si + 1] && !ret; c++) {
+		const struct og_bind_ent *cg = &ix->v[c];
 
 		if (!s->nuids)
-			ret = add_key(enc, cap, slot, OG_UID_ANY, cg->id, cg->level, r);
+			ret = add_key(enc, cap, slot, OG_UID_ANY, cg->id, cg->level, r, cg->prio);
 		for (u = 0; u < s->nuids && !ret; u++)
-			ret = add_key(enc, cap, slot, s->uids[u], cg->id, cg->level, r);
+			ret = add_key(enc, cap, slot, s->uids[u], cg->id, cg->level, r, cg->prio);
 	}
 	return ret;
 }
 
+static int key_prio_cmp(const void *a, const void *b, void *arg)
+{
+	const struct og_encoding *enc = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct og_rule_key *x = &enc->keys[i], *y = &enc->keys[j];
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->cgid != y->cgid)
+		return x->cgid < y->cgid ? -1 : 1;
+	if (enc->kprio[i] != enc->kprio[j])
+		return enc->kprio[j] - enc->kprio[i];	/* the highest first */
+	return i < j ? -1 : i > j;		/* then the rule written first */
+}
+
+/*
+ * A cgroup bound by two scopes (patterns, units) may get two keys for one
+ * option and uid: the kernel holds one, that of the selector of highest
+ * prio (bind.h); the others go.
+ */
+static int dedup_keys(struct og_encoding *enc)
+{
+	size_t *idx = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*idx)), i, o = 0;
+	struct og_rule_key *k = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*k));
+	struct og_rule *v = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*v));
+
+	if (!idx || !k || !v) {
+		free(idx);
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < enc->nkeys; i++)
+		idx[i] = i;
+	qsort_r(idx, enc->nkeys, sizeof(*idx), key_prio_cmp, enc);
+	for (i = 0; i < enc->nkeys; i++) {
+		const struct og_rule_key *x = &enc->keys[idx[i]];
+
+		if (o && k[o - 1].slot == x->slot && k[o - 1].uid == x->uid &&
+		    k[o - 1].cgid == x->cgid)
+			continue;
+		k[o] = *x;
+		v[o++] = enc->vals[idx[i]];
+	}
+	memcpy(enc->keys, k, o * sizeof(*k));
+	memcpy(enc->vals, v, o * sizeof(*v));
+	enc->nkeys = o;
+	free(idx);
+	free(k);
+	free(v);
+	return 0;
+}
+
 int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 {
+	return policy_encode_bound(p, NULL, enc);
+}
+
+int policy_encode_bound(const struct og_policy *p, const struct og_bindings *bt,
+			struct og_encoding *enc)
+{
+	struct og_bind_index ix;
 	size_t cap = 0, i;
 	int ret = 0;
 
 	memset(enc, 0, sizeof(*enc));
+	ret = bind_index(p, bt, &ix);
+	if (ret)
+		return ret;
 	enc->cfg.mode = p->mode;
 	enc->cfg.default_action = p->default_action;
 	enc->cfg.default_err = p->default_err;
@@ -199,12 +277,15 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 				ret = slot;
 				break;
 			}
-			ret = add_keys(enc, &cap, slot, s, &r);
+			ret = add_keys(enc, &cap, slot, p, &ix, s, &r);
 		}
 	}
 	enc->cfg.other_slots = enc->nother;
+	if (!ret && ix.shared)
+		ret = dedup_keys(enc);
 	if (!ret)
-		ret = encode_force(p, enc);
+		ret = encode_force(p, &ix, enc);
+	bind_index_free(&ix);
 	if (ret)
 		encoding_free(enc);
 	return ret;
@@ -214,6 +295,8 @@ void encoding_free(struct og_encoding *enc)
 {
 	free(enc->keys);
 	free(enc->vals);
+	free(enc->kprio);
+	enc->kprio = NULL;
 	free(enc->fkeys);
 	free(enc->fsets);
 	enc->keys = NULL;

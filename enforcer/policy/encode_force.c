@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "encode.h"
 
 static bool forces(const struct og_rule_def *d)
@@ -86,13 +87,36 @@ static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
 		e->num = d->value.num;
 }
 
+/*
+ * The bind_prio() that claimed each force index of each set (a cgroup bound
+ * by two scopes: the higher wins, as for og_rules keys; encode.c).
+ */
+static int (*claim_prio)[OG_FORCE_MAX];
+static size_t claim_cap;
+
 static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d,
-	       struct og_optref m, __u32 id, int idx, __u32 uid, __u64 cgid, int level)
+	       struct og_optref m, __u32 id, int idx, __u32 uid, __u64 cgid, int level, int prio)
 {
 	struct og_force_set *s = set_of(enc, cap, uid, cgid, level);
+	size_t at;
 
 	if (!s)
 		return -ENOMEM;
+	at = s - enc->fsets;
+	if (*cap > claim_cap) {
+		int (*np)[OG_FORCE_MAX] = realloc(claim_prio, *cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		claim_prio = np;
+		claim_cap = *cap;
+	}
+	if (s->claimed & (1u << idx)) {
+		if (claim_prio[at][idx] >= prio)
+			return 0;	/* a more specific selector's rule decides it here */
+		s->forced &= ~(1u << idx);
+	}
+	claim_prio[at][idx] = prio;
 	s->claimed |= 1u << idx;
 	if (forces(d) && optref_forceable(m)) {
 		s->forced |= 1u << idx;
@@ -101,7 +125,8 @@ static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d
 	return 0;
 }
 
-int encode_force(const struct og_policy *p, struct og_encoding *enc)
+int encode_force(const struct og_policy *p, const struct og_bind_index *ix,
+		 struct og_encoding *enc)
 {
 	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
 	size_t i, c, u, o, cap = 0, n = 0;
@@ -139,25 +164,31 @@ int encode_force(const struct og_policy *p, struct og_encoding *enc)
 			if (idx < 0)
 				continue;
 			if (!s || (!s->ncgroups && !s->nuids)) {
-				ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, 0, 0);
+				ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, 0, 0, 0);
 				continue;
 			}
 			if (!s->ncgroups) {
 				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u], 0, 0);
+					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u], 0, 0,
+						  0);
 				continue;
 			}
-			for (c = 0; c < s->ncgroups && !ret; c++) {
-				const struct og_scope_cgroup *cg = &s->cgroups[c];
+			/* the cgroups the scope is bound to now (bind.h) */
+			for (c = ix->first[s - p->scopes]; c < ix->first[s - p->scopes + 1] && !ret;
+			     c++) {
+				const struct og_bind_ent *cg = &ix->v[c];
 
 				if (!s->nuids)
 					ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, cg->id,
-						  cg->level);
+						  cg->level, cg->prio);
 				for (u = 0; u < s->nuids && !ret; u++)
 					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u],
-						  cg->id, cg->level);
+						  cg->id, cg->level, cg->prio);
 			}
 		}
 	}
+	free(claim_prio);
+	claim_prio = NULL;
+	claim_cap = 0;
 	return ret;
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <ini.h>
 
+#include "bind.h"
 #include "cgroup.h"
 #include "policy_int.h"
 #include "sha256.h"
@@ -504,6 +505,25 @@ static int ckey_cmp(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/*
+ * The cgroup part of a selector's check key: its id where it names one
+ * cgroup that exists; else one derived from its kind and text, with the top
+ * bit set (no cgroup id has it): two scopes with the same pattern, unit or
+ * path not made yet conflict like two with the same cgroup.  Patterns that
+ * differ but may bind the same cgroup are ordered when bound (bind.h).
+ */
+static __u64 sel_ckey(const struct og_scope_cgroup *c)
+{
+	__u64 h = 1469598103934665603ULL;
+	const char *x;
+
+	if (c->kind == OG_SEL_PATH && c->id)
+		return c->id;
+	for (x = c->path; *x; x++)
+		h = (h ^ (unsigned char)*x) * 1099511628211ULL;
+	return 1ULL << 63 | (__u64)c->kind << 60 | (h & ((1ULL << 60) - 1));
+}
+
 static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og_rule_def *r,
 		     size_t idx)
 {
@@ -530,7 +550,7 @@ static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og
 			.level = o.level, .optname = o.optname,
 			/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
 			.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
-			.cgid = s && s->ncgroups ? s->cgroups[c].id : 0,
+			.cgid = s && s->ncgroups ? sel_ckey(&s->cgroups[c]) : 0,
 			.rule = idx,
 		};
 	}
@@ -1084,7 +1104,12 @@ void diag_free(struct og_diag *d)
 
 int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid)
 {
-	char norm[PATH_MAX];
+	return scope_rank_in(s, NULL, cgroup_path, uid);
+}
+
+int scope_rank_in(const struct og_scope *s, const char *enf, const char *cgroup_path, __u32 uid)
+{
+	char norm[PATH_MAX], mnt[PATH_MAX];
 	int deepest = -1;
 	size_t i;
 	bool uid_ok = false;
@@ -1097,11 +1122,15 @@ int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid)
 		return -1;
 	if (!s->ncgroups)
 		return 1;
-	if (!cgroup_path || path_normalize(cgroup_path, norm, sizeof(norm)))
+	if (!cgroup_path || path_normalize(cgroup_path, norm, sizeof(norm)) ||
+	    cg2_mount(mnt, sizeof(mnt)))
 		return -1;
-	for (i = 0; i < s->ncgroups; i++)
-		if (path_within(norm, s->cgroups[i].path) && s->cgroups[i].level > deepest)
-			deepest = s->cgroups[i].level;
+	for (i = 0; i < s->ncgroups; i++) {
+		int at = bind_covers(&s->cgroups[i], mnt, enf ? enf : mnt, norm);
+
+		if (at > deepest)
+			deepest = at;
+	}
 	if (deepest < 0)
 		return -1;
 	return 2 * (deepest + 1) + (s->nuids ? 1 : 0);
@@ -1119,7 +1148,7 @@ const struct og_rule_def *policy_match(const struct og_policy *p, int level, int
 
 		if (!rule_has_opt(r, level, optname))
 			continue;
-		rank = scope_rank(r->scope, cgroup_path, uid);
+		rank = scope_rank_in(r->scope, p->cgroup, cgroup_path, uid);
 		if (rank > best_rank) {
 			best = r;
 			best_rank = rank;

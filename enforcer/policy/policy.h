@@ -33,10 +33,20 @@ struct og_value {
 	char str[OG_STR_MAX];
 };
 
+/*
+ * What a scope's cgroup selector names (optguard.ini(5), "Scopes"): a path,
+ * a glob pattern (fnmatch(3) per path component) or, for `unit = NAME`,
+ * a cgroup directory named NAME anywhere below the enforcer's cgroup.  The
+ * daemon binds each to the cgroups there now (daemon/bindings.c; bind.h).
+ */
+enum og_sel_kind { OG_SEL_PATH = 0, OG_SEL_GLOB, OG_SEL_UNIT };
+
 struct og_scope_cgroup {
-	char *path;		/* absolute, normalised (no trailing '/') */
-	__u64 id;		/* cgroup id (the cgroup2 inode number) */
-	int level;		/* depth below the cgroup2 mount: mount = 0 */
+	char *path;		/* PATH, GLOB: absolute, normalised (no trailing '/'); UNIT: NAME */
+	enum og_sel_kind kind;
+	int line;		/* of its cgroup = or unit = key */
+	__u64 id;		/* PATH: cgroup id (the cgroup2 inode number) at parse; 0: none yet */
+	int level;		/* PATH, GLOB: depth below the cgroup2 mount (mount = 0); UNIT: -1 */
 };
 
 struct og_scope {
@@ -214,6 +224,8 @@ const struct og_rule_def *policy_match(const struct og_policy *p, int level, int
 				       const char *cgroup_path, __u32 uid);
 /* Specificity of a scope for a caller: higher wins; -1: does not match. */
 int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid);
+/* The same, units looked for below @enf (the enforcer's cgroup; NULL: the mount). */
+int scope_rank_in(const struct og_scope *s, const char *enf, const char *cgroup_path, __u32 uid);
 
 /*
  * The policy `run` and `explain` use without --policy: /etc/optguard/policy.ini,
