@@ -594,6 +594,7 @@ static void emit_line(void *ctx, const char *line)
  */
 static void follow_bindings(struct daemon *d)
 {
+	long long t0 = clock_ns(CLOCK_MONOTONIC);
 	unsigned int f = binder_read(&d->bind);
 	struct og_bindings bt;
 	struct og_encoding enc;
@@ -610,6 +611,8 @@ static void follow_bindings(struct daemon *d)
 				encoding_free(&enc);
 			}
 		}
+		log_debug("bindings: %s in %lld us", ret ? "install" : "keys written",
+			  (clock_ns(CLOCK_MONOTONIC) - t0) / 1000);
 		if (ret && install(d, d->pol) == 0)
 			og_bpf_mirror(&d->bpf);
 		else if (ret)
