@@ -135,6 +135,7 @@ static void start_daemon(void)
 }
 
 struct result {
+	long long t_first;	/* CLOCK_MONOTONIC of the first call */
 	long long t1;		/* CLOCK_MONOTONIC of the first refused call */
 	long long allowed;	/* calls that went through before it */
 };
@@ -142,7 +143,7 @@ struct result {
 /* The child: wait to be moved, then call until a call is refused. */
 static void child(int go, int back)
 {
-	struct result r = { 0, 0 };
+	struct result r = { 0, 0, 0 };
 	char c;
 	int s, v = 1;
 
@@ -151,6 +152,7 @@ static void child(int go, int back)
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0)
 		_exit(1);
+	r.t_first = now_ns();
 	for (;;) {
 		if (setsockopt(s, SOL_SOCKET, SO_MARK, &v, sizeof(v)) == 0) {
 			r.allowed++;
@@ -168,7 +170,8 @@ static void child(int go, int back)
 
 int main(void)
 {
-	long long win[RUNS], mk[RUNS], mv[RUNS], allowed = 0, t0;
+	long long win[RUNS], mk[RUNS], mv[RUNS], first[RUNS], open_[RUNS], allowed = 0, t0;
+	int nopen = 0;
 	int runs_through = 0, i, n = 0;
 	char mnt[4096], pidbuf[32];
 	FILE *f;
@@ -249,6 +252,10 @@ int main(void)
 			errno = -r.t1;
 			die("setsockopt");
 		}
+		first[n] = r.t_first - t0;
+		/* the keys came while the child was calling: the window ended about then */
+		if (r.allowed)
+			open_[nopen++] = r.t1 - t0;
 		win[n++] = r.t1 - t0;
 		allowed += r.allowed;
 		runs_through += r.allowed > 0;
@@ -258,6 +265,9 @@ int main(void)
 	qsort(win, n, sizeof(*win), cmp_ll);
 	qsort(mk, n, sizeof(*mk), cmp_ll);
 	qsort(mv, n, sizeof(*mv), cmp_ll);
+	qsort(first, n, sizeof(*first), cmp_ll);
+	if (nopen)
+		qsort(open_, nopen, sizeof(*open_), cmp_ll);
 	printf("P9  %-56s median %6.3f ms  p99 %6.3f ms  max %6.3f ms  (target median <= 1 ms, "
 	       "p99 <= 5 ms)\n", "mkdir of a scope's cgroup -> its first enforced call",
 	       win[n / 2] / 1e6, win[n * 99 / 100] / 1e6, win[n - 1] / 1e6);
@@ -267,5 +277,13 @@ int main(void)
 	printf("P9b %-56s mkdir median %.3f ms p99 %.3f ms; moved median %.3f ms p99 %.3f ms\n",
 	       "the kernel's part: mkdir, and mkdir + moving the process in", mk[n / 2] / 1e6,
 	       mk[n * 99 / 100] / 1e6, mv[n / 2] / 1e6, mv[n * 99 / 100] / 1e6);
+	printf("P9c %-56s median %.3f ms p99 %.3f ms\n",
+	       "mkdir -> the child's first call (its own start)", first[n / 2] / 1e6,
+	       first[n * 99 / 100] / 1e6);
+	if (nopen)
+		printf("P9d %-56s %d runs: median %.3f ms p99 %.3f ms max %.3f ms\n",
+		       "runs whose first calls got through: mkdir -> keys in", nopen,
+		       open_[nopen / 2] / 1e6, open_[nopen * 99 / 100] / 1e6,
+		       open_[nopen - 1] / 1e6);
 	return 0;
 }

@@ -20,7 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +33,7 @@
 #include "bindings.h"
 #include "cgroup.h"
 #include "log.h"
+#include "privs.h"
 
 #define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR)
 
@@ -298,7 +304,8 @@ static void rescan(struct og_binder *B)
 int binder_start(struct og_binder *B, const struct og_policy *p)
 {
 	memset(B, 0, sizeof(*B));
-	B->fd = -1;
+	B->fd = B->wake_fd = B->stop_fd = -1;
+	pthread_mutex_init(&B->lock, NULL);
 	if (cg2_mount(B->mnt, sizeof(B->mnt)))
 		return -ENOENT;
 	B->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -542,9 +549,119 @@ void binder_report(struct og_binder *B, enum og_log_kind kind,
 	B->ngone = 0;
 }
 
+void binder_lock(struct og_binder *B)
+{
+	pthread_mutex_lock(&B->lock);
+}
+
+void binder_unlock(struct og_binder *B)
+{
+	pthread_mutex_unlock(&B->lock);
+}
+
+static void *binder_main(void *arg)
+{
+	struct og_binder *B = arg;
+	struct pollfd pfd[2] = { { .fd = B->fd, .events = POLLIN },
+				 { .fd = B->stop_fd, .events = POLLIN } };
+	__u64 one = 1;
+
+	/* capabilities are per thread: this one keeps none either */
+	if (privs_drop())
+		return NULL;
+	for (;;) {
+		unsigned int f;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		pthread_mutex_lock(&B->lock);
+		f = binder_read(B);
+		if ((f & OG_BIND_CHANGED) && !(f & OG_BIND_FULL) && B->fast(B->ctx) == 0)
+			f |= OG_BIND_KEYS_DONE;
+		B->pending |= f;
+		pthread_mutex_unlock(&B->lock);
+		if (f && write(B->wake_fd, &one, sizeof(one)) < 0)
+			break;
+	}
+	return NULL;
+}
+
+int binder_thread_start(struct og_binder *B, int (*fast)(void *ctx), void *ctx)
+{
+	struct rlimit rt = { 500000, 1000000 };	/* us of CPU without blocking */
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_attr_t attr;
+	int ret;
+
+	B->fast = fast;
+	B->ctx = ctx;
+	B->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	B->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (B->wake_fd < 0 || B->stop_fd < 0)
+		return -errno;
+	/* a runaway real-time thread gets SIGXCPU rather than the CPU */
+	if (setrlimit(RLIMIT_RTTIME, &rt))
+		log_warn("bindings: RLIMIT_RTTIME");
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	ret = pthread_create(&B->thread, &attr, binder_main, B);
+	snprintf(B->how, sizeof(B->how), "SCHED_FIFO priority 1");
+	if (ret) {
+		snprintf(B->how, sizeof(B->how), "the daemon's scheduling (SCHED_FIFO: %s)",
+			 strerror(ret));
+		ret = pthread_create(&B->thread, NULL, binder_main, B);
+	}
+	pthread_attr_destroy(&attr);
+	if (ret)
+		return -ret;
+	B->threaded = true;
+	return 0;
+}
+
+int binder_wake_fd(const struct og_binder *B)
+{
+	return B->threaded ? B->wake_fd : B->fd;
+}
+
+unsigned int binder_take(struct og_binder *B)
+{
+	unsigned int f;
+	__u64 n;
+
+	if (!B->threaded) {
+		f = binder_read(B);
+		if ((f & OG_BIND_CHANGED) && !(f & OG_BIND_FULL) && B->fast &&
+		    B->fast(B->ctx) == 0)
+			f |= OG_BIND_KEYS_DONE;
+		return f;
+	}
+	if (read(B->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("bindings: wake-up");
+	f = B->pending;
+	B->pending = 0;
+	return f;
+}
+
 void binder_free(struct og_binder *B)
 {
 	size_t i;
+	__u64 one = 1;
+
+	if (B->threaded) {
+		if (write(B->stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(B->thread, NULL);
+		B->threaded = false;
+	}
+	if (B->wake_fd >= 0)
+		close(B->wake_fd);
+	if (B->stop_fd >= 0)
+		close(B->stop_fd);
 
 	if (B->fd >= 0)
 		close(B->fd);
@@ -557,6 +674,7 @@ void binder_free(struct og_binder *B)
 	free(B->w);
 	free(B->b);
 	free(B->gone);
+	pthread_mutex_destroy(&B->lock);
 	memset(B, 0, sizeof(*B));
-	B->fd = -1;
+	B->fd = B->wake_fd = B->stop_fd = -1;
 }

@@ -77,6 +77,8 @@ struct daemon {
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	struct og_binder bind;		/* the cgroups the selectors name now (bindings.c) */
 	bool bind_on;			/* ... followed (else as they were at start) */
+	bool bind_held;			/* this thread holds binder_lock() */
+	char cg_bound[4096];		/* a bound cgroup's path, copied under the lock */
 	struct cg_entry cg[CG_CACHE];
 	unsigned int cg_next;
 	char line[16384];
@@ -102,10 +104,22 @@ static const char *cg_lookup(struct daemon *d, __u64 id)
 {
 	struct cg_entry *e;
 	unsigned int i;
-	const char *bound = d->bind_on ? binder_path(&d->bind, id) : NULL;
+	const char *bound = NULL;
 
-	if (bound)
-		return bound;
+	if (d->bind_on && !d->bind_held) {
+		/* the binder thread may change the table: copy under its lock */
+		binder_lock(&d->bind);
+		bound = binder_path(&d->bind, id);
+		if (bound)
+			snprintf(d->cg_bound, sizeof(d->cg_bound), "%s", bound);
+		binder_unlock(&d->bind);
+		if (bound)
+			return d->cg_bound;
+	} else if (d->bind_on) {
+		bound = binder_path(&d->bind, id);
+		if (bound)
+			return bound;
+	}
 	for (i = 0; i < CG_CACHE; i++)
 		if (d->cg[i].id == id)
 			return d->cg[i].ok ? d->cg[i].path : NULL;
@@ -475,14 +489,29 @@ static void gaps_text(const struct daemon *d, const struct og_policy *p, char *c
 /* What `optguard status` reads. */
 static int write_state(struct daemon *d)
 {
-	char compat[1600], refused[1600], cmsg[1600], bypass[3300];
+	char compat[1600], refused[1600], cmsg[1600], bypass[3300], *text = NULL;
+	size_t tlen = 0;
+	FILE *m;
+	int ret;
 
 	gaps_text(d, d->pol, compat, refused, cmsg, sizeof(compat));
-	d->st.binder = d->bind_on ? &d->bind : NULL;
+	/* the bindings, read under the binder's lock; the file is written without it */
+	if (d->bind_on && (m = open_memstream(&text, &tlen))) {
+		if (!d->bind_held)
+			binder_lock(&d->bind);
+		binder_state(&d->bind, m);
+		if (!d->bind_held)
+			binder_unlock(&d->bind);
+		fclose(m);
+	}
+	d->st.bindings = text;
 	snprintf(bypass, sizeof(bypass), "%s%s%s", compat, compat[0] && cmsg[0] ? "; " : "", cmsg);
-	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
-			   d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
-			   d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
+	ret = state_write(&d->st, d->pol, d->policy_path, d->hooks,
+			  d->bpf.lsm_active ? "" : d->bpf.lsm_reason, d->bpf.has_retval,
+			  d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
+	d->st.bindings = NULL;
+	free(text);
+	return ret;
 }
 
 /* Say, once, at start and on a reload, which rules what gets past. */
@@ -592,30 +621,48 @@ static void emit_line(void *ctx, const char *line)
  * removed one); anything else (a rename, a rescan) is a whole install into
  * the idle generation and a flip, like a reload.
  */
-static void follow_bindings(struct daemon *d)
+/*
+ * The keys of the cgroups made or removed, written at once (bindings.c runs
+ * it in its thread, under binder_lock()): 0 or -errno.
+ */
+static int rebind_keys(void *ctx)
 {
+	struct daemon *d = ctx;
 	long long t0 = clock_ns(CLOCK_MONOTONIC);
-	unsigned int f = binder_read(&d->bind);
 	struct og_bindings bt;
 	struct og_encoding enc;
-	int ret = -EAGAIN;
+	int ret;
 
-	if (!f)
+	ret = binder_table(&d->bind, &bt);
+	if (ret)
+		return ret;
+	ret = policy_encode_bound(d->pol, &bt, &enc);
+	bindings_free(&bt);
+	if (ret)
+		return ret;
+	ret = og_bpf_rebind(&d->bpf, &enc);
+	encoding_free(&enc);
+	log_debug("bindings: keys written in %lld us", (clock_ns(CLOCK_MONOTONIC) - t0) / 1000);
+	return ret;
+}
+
+static void follow_bindings(struct daemon *d)
+{
+	unsigned int f;
+	int ret;
+
+	binder_lock(&d->bind);
+	d->bind_held = true;
+	f = binder_take(&d->bind);
+	if (!f) {
+		d->bind_held = false;
+		binder_unlock(&d->bind);
 		return;
-	if (f & OG_BIND_CHANGED) {
-		if (!(f & OG_BIND_FULL) && binder_table(&d->bind, &bt) == 0) {
-			ret = policy_encode_bound(d->pol, &bt, &enc);
-			bindings_free(&bt);
-			if (!ret) {
-				ret = og_bpf_rebind(&d->bpf, &enc);
-				encoding_free(&enc);
-			}
-		}
-		log_debug("bindings: %s in %lld us", ret ? "install" : "keys written",
-			  (clock_ns(CLOCK_MONOTONIC) - t0) / 1000);
-		if (ret && install(d, d->pol) == 0)
+	}
+	if ((f & OG_BIND_CHANGED) && !(f & OG_BIND_KEYS_DONE)) {
+		if (install(d, d->pol) == 0)
 			og_bpf_mirror(&d->bpf);
-		else if (ret)
+		else
 			log_warnx("bindings: cannot install the keys of the cgroups bound now");
 	}
 	if (f & OG_BIND_ENF_GONE && !d->bind.enf_id) {
@@ -623,6 +670,9 @@ static void follow_bindings(struct daemon *d)
 			 "removed: nothing is attached, nothing is enforced until it is made again",
 			 d->pol->cgroup);
 		log_warnx("warning: %s", d->st.integrity);
+		snprintf(d->hooks, sizeof(d->hooks), "%s%snone on the cgroup (it is gone)",
+			 d->bpf.lsm_active ? "lsm/socket_setsockopt" : "",
+			 d->bpf.lsm_active ? ", " : "");
 	}
 	if (f & OG_BIND_ENF_NEW && d->bind.enf_id) {
 		ret = og_bpf_reattach(&d->bpf, d->pol->cgroup);
@@ -643,6 +693,8 @@ static void follow_bindings(struct daemon *d)
 	}
 	binder_report(&d->bind, d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
 		      emit_line, d);
+	d->bind_held = false;
+	binder_unlock(&d->bind);
 	sink_flush(&d->sink);
 	write_state(d);
 }
@@ -876,7 +928,9 @@ int cmd_run(int argc, char **argv)
 	if (sink_open(&d->sink, d->pol->log, d->pol->log_file))
 		goto out;
 	/* watches first, then the scan: what is made from here on is seen */
-	if (binder_start(&d->bind, d->pol))
+	if (binder_start(&d->bind, d->pol) == 0)
+		d->bind.fast = rebind_keys, d->bind.ctx = d;
+	if (d->bind.fd < 0)
 		log_warnx("warning: the scopes' cgroups are not followed: they stay bound to the "
 			  "cgroups there now");
 	else
@@ -934,13 +988,6 @@ int cmd_run(int argc, char **argv)
 		log_warn("cannot open the event ring buffer");
 		goto out;
 	}
-	if (d->bind_on) {
-		/* a cgroup made or removed wakes the loop like an event (follow_bindings()) */
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ~0ULL };
-
-		if (epoll_ctl(ring_buffer__epoll_fd(d->rb), EPOLL_CTL_ADD, d->bind.fd, &ev))
-			log_warn("bindings: cannot wait for cgroup changes");
-	}
 	d->rt_offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	t_attach = clock_ns(CLOCK_MONOTONIC);
 	if (og_bpf_attach(&d->bpf, d->pol->cgroup))
@@ -980,6 +1027,22 @@ int cmd_run(int argc, char **argv)
 	snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
 	if (write_state(d))
 		goto out;
+	if (d->bind_on) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ~0ULL };
+
+		/* held but while the loop waits; the thread drops its capabilities itself */
+		binder_lock(&d->bind);
+		d->bind_held = true;
+		if (binder_thread_start(&d->bind, rebind_keys, d))
+			log_warnx("warning: bindings: no thread of their own: the main loop follows "
+				  "the cgroups");
+		else
+			log_debug("bindings: a thread of their own, %s", d->bind.how);
+		/* a cgroup made or removed wakes the loop like an event (follow_bindings()) */
+		if (epoll_ctl(ring_buffer__epoll_fd(d->rb), EPOLL_CTL_ADD,
+			      binder_wake_fd(&d->bind), &ev))
+			log_warn("bindings: cannot wait for cgroup changes");
+	}
 	/* everything privileged is done: what follows needs no capability */
 	/* give back what loading took (vmlinux BTF, verifier logs): P7's RSS */
 	malloc_trim(0);
@@ -1027,12 +1090,23 @@ int cmd_run(int argc, char **argv)
 	while (!got_quit) {
 		int n;
 
+		/* a reload and the integrity check hold the binder thread off meanwhile */
+		if (d->bind_on && !d->bind_held &&
+		    (got_hup || clock_ns(CLOCK_MONOTONIC) - d->verify_check >=
+		     OG_VERIFY_MS * 1000000LL)) {
+			binder_lock(&d->bind);
+			d->bind_held = true;
+		}
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);
 		}
 		if (clock_ns(CLOCK_MONOTONIC) - d->verify_check >= OG_VERIFY_MS * 1000000LL)
 			verify(d, true);
+		if (d->bind_held) {
+			binder_unlock(&d->bind);
+			d->bind_held = false;
+		}
 		n = og_bpf_events_pwait(&d->bpf, d->rb, &idle, &waitmask);
 		if (d->bind_on)
 			follow_bindings(d);
@@ -1046,6 +1120,10 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	if (d->bind_held) {
+		binder_unlock(&d->bind);
+		d->bind_held = false;
+	}
 	if (d->rb) {
 		ring_buffer__consume(d->rb);
 		sink_flush(&d->sink);

@@ -12,7 +12,6 @@
 
 #include "policy.h"
 
-struct og_binder;
 
 #define OG_RUN_DIR	"/run/optguard"
 
@@ -23,7 +22,7 @@ struct og_state {
 	char reload_path[512];	/* the answer to the last reload, for `optguard reload` */
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
 	char integrity[1100];	/* "ok", or what the last check found wrong */
-	const struct og_binder *binder;	/* bindings to list (bindings.h), or NULL */
+	const char *bindings;	/* lines of binder_state() (bindings.h), or NULL */
 };
 
 /*
