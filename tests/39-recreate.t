@@ -38,6 +38,9 @@ in_cg_client() { in_cg "$1" python3 "$TESTS_DIR/clients/sockopt.py" "$2" 1; }
 
 og_start "$T/bind.ini" || { echo "Bail out! daemon did not start"; exit 1; }
 is "$(in_cg_client "$cg/svc" SO_MARK)" "set=-1 errno=EACCES" "the scope's cgroup at start: enforced"
+# capabilities are per thread: the binder's thread (bindings.c) keeps none either
+caps=$(cat /proc/"$DAEMON_PID"/task/*/status | awk '/^Cap(Eff|Prm|Bnd):/ && $2 != "0000000000000000"')
+is "$caps" "" "no thread of the daemon keeps a capability ($(ls /proc/"$DAEMON_PID"/task | wc -l) threads)"
 
 # --- the scope's cgroup removed and made again 100 times -----------------------
 calls=0
