@@ -221,7 +221,7 @@ FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -I. $(INC_all) \
 	-DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
-FUZZ_LIB_SRCS := $(addprefix enforcer/,policy/policy.c policy/policy_check.c policy/value.c policy/bind.c \
+FUZZ_LIB_SRCS := $(addprefix enforcer/,policy/policy.c policy/policy_check.c policy/expand.c policy/bind.c policy/value.c \
 	policy/options.c base/cgroup.c daemon/events.c base/log.c base/sha256.c)
 FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))

@@ -82,7 +82,7 @@ static void check_gaps(const char *file, const struct og_policy *p)
  */
 static void check_waiting(const char *file, const struct og_policy *p)
 {
-	struct og_bindings t;
+	struct og_bind_table t;
 	size_t s, c, i;
 
 	if (bindings_static(p, &t))

@@ -404,7 +404,7 @@ unsigned int binder_read(struct og_binder *B)
 	return flags;
 }
 
-int binder_table(const struct og_binder *B, struct og_bindings *out)
+int binder_table(const struct og_binder *B, struct og_bind_table *out)
 {
 	size_t i;
 

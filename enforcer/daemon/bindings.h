@@ -100,7 +100,7 @@ unsigned int binder_take(struct og_binder *B);
 void binder_lock(struct og_binder *B);
 void binder_unlock(struct og_binder *B);
 /* The table the encoding takes the scopes' cgroup ids from: 0 or -ENOMEM. */
-int binder_table(const struct og_binder *B, struct og_bindings *out);
+int binder_table(const struct og_binder *B, struct og_bind_table *out);
 /* The path of a bound (or the enforcer's) cgroup @id, or NULL. */
 const char *binder_path(const struct og_binder *B, __u64 id);
 /*

@@ -409,21 +409,37 @@ static int check_force(struct daemon *d, const struct og_policy *p, const struct
 	return force_policy_unsupported(p, d->probe, unloaded, say_warn) ? -EOPNOTSUPP : 0;
 }
 
+/*
+ * @p with the scopes' cgroups as bound now (bindings.c; without the binder,
+ * as they are), through the one expansion (expand.h).
+ */
+static int encode_bound(struct daemon *d, const struct og_policy *p, struct og_encoding *enc)
+{
+	struct og_bind_expand x;
+	struct og_bind_table bt;
+	int ret;
+
+	ret = d->bind_on ? binder_table(&d->bind, &bt) : bindings_static(p, &bt);
+	if (ret)
+		return ret;
+	ret = bind_expand(p, &bt, &x);
+	bindings_free(&bt);
+	if (ret)
+		return ret;
+	ret = policy_encode_bound(p, &x.b, enc);
+	bind_expand_free(&x);
+	return ret;
+}
+
 /* Put @p in force in one step; the names of its rules follow its generation. */
 static int install(struct daemon *d, const struct og_policy *p)
 {
 	struct og_encoding enc;
 	char **names;
 	size_t nnames;
-	struct og_bindings bt;
 	int gen, ret;
 
-	/* the scopes' cgroups as bound now (bindings.c), or as they are (no binder) */
-	ret = d->bind_on ? binder_table(&d->bind, &bt) : bindings_static(p, &bt);
-	if (!ret) {
-		ret = policy_encode_bound(p, &bt, &enc);
-		bindings_free(&bt);
-	}
+	ret = encode_bound(d, p, &enc);
 	if (ret) {
 		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
 		return ret;
@@ -629,15 +645,10 @@ static int rebind_keys(void *ctx)
 {
 	struct daemon *d = ctx;
 	long long t0 = clock_ns(CLOCK_MONOTONIC);
-	struct og_bindings bt;
 	struct og_encoding enc;
 	int ret;
 
-	ret = binder_table(&d->bind, &bt);
-	if (ret)
-		return ret;
-	ret = policy_encode_bound(d->pol, &bt, &enc);
-	bindings_free(&bt);
+	ret = encode_bound(d, d->pol, &enc);
 	if (ret)
 		return ret;
 	ret = og_bpf_rebind(&d->bpf, &enc);

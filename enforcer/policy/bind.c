@@ -162,7 +162,7 @@ int bind_covers(const struct og_scope_cgroup *sel, const char *mnt, const char *
 	return best;
 }
 
-int bindings_add(struct og_bindings *t, size_t *cap, const struct og_binding *b)
+int bindings_add(struct og_bind_table *t, size_t *cap, const struct og_binding *b)
 {
 	if (t->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -180,7 +180,7 @@ int bindings_add(struct og_bindings *t, size_t *cap, const struct og_binding *b)
 struct walk {
 	const struct og_policy *p;
 	const char *mnt;
-	struct og_bindings *t;
+	struct og_bind_table *t;
 	size_t cap;
 	int ret;
 };
@@ -227,7 +227,7 @@ static void walk_dir(struct walk *w, const char *path, int depth)
 	closedir(d);
 }
 
-int bindings_static(const struct og_policy *p, struct og_bindings *out)
+int bindings_static(const struct og_policy *p, struct og_bind_table *out)
 {
 	char mnt[PATH_MAX];
 	struct walk w = { .p = p, .t = out };
@@ -265,7 +265,7 @@ int bindings_static(const struct og_policy *p, struct og_bindings *out)
 	return w.ret;
 }
 
-void bindings_free(struct og_bindings *t)
+void bindings_free(struct og_bind_table *t)
 {
 	free(t->b);
 	t->b = NULL;
@@ -285,80 +285,63 @@ static int ent_cmp(const void *a, const void *b)
 
 static int id_cmp(const void *a, const void *b)
 {
-	const struct og_bind_ent *x = a, *y = b;
+	const struct og_scope_cgroup *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int bind_index(const struct og_policy *p, const struct og_bindings *t, struct og_bind_index *ix)
+int bind_expand(const struct og_policy *p, const struct og_bind_table *t, struct og_bind_expand *x)
 {
-	struct og_bindings st = {};
 	struct og_binding *v;
-	size_t n = 0, cap = 0, i, s, o = 0;
-	int ret = 0;
+	size_t n = 0, i, s, o = 0, first;
 
-	memset(ix, 0, sizeof(*ix));
-	if (!t) {
-		/* the parser's ids: the paths that existed when the policy was read */
-		for (s = 0; s < p->nscopes && !ret; s++)
-			for (i = 0; i < p->scopes[s].ncgroups && !ret; i++) {
-				const struct og_scope_cgroup *c = &p->scopes[s].cgroups[i];
-
-				if (c->kind == OG_SEL_PATH && c->id)
-					ret = bindings_add(&st, &cap, &(struct og_binding){
-						.scope = s, .sel = i, .id = c->id,
-						.level = c->level, .prio = bind_prio(c) });
-			}
-		if (ret) {
-			bindings_free(&st);
-			return ret;
-		}
-		t = &st;
-	}
-	ix->first = calloc(p->nscopes + 1, sizeof(*ix->first));
+	memset(x, 0, sizeof(*x));
+	x->scopes = calloc(p->nscopes + 1, sizeof(*x->scopes));
 	v = malloc((t->n ? t->n : 1) * sizeof(*v));
-	ix->v = malloc((t->n ? t->n : 1) * sizeof(*ix->v));
-	if (!ix->first || !v || !ix->v) {
+	x->cgs = calloc(t->n ? t->n : 1, sizeof(*x->cgs));
+	if (!x->scopes || !v || !x->cgs) {
 		free(v);
-		bindings_free(&st);
-		bind_index_free(ix);
+		bind_expand_free(x);
 		return -ENOMEM;
 	}
 	memcpy(v, t->b, t->n * sizeof(*v));
 	if (t->n)
 		qsort(v, t->n, sizeof(*v), ent_cmp);
-	for (s = 0; s <= p->nscopes; s++) {
-		ix->first[s] = o;
-		while (n < t->n && v[n].scope == s) {
-			/* one entry per cgroup of a scope: its best selector */
-			if (!o || ix->first[s] == o || ix->v[o - 1].id != v[n].id)
-				ix->v[o++] = (struct og_bind_ent){ v[n].id, v[n].level, v[n].prio };
+	for (s = 0; s < p->nscopes; s++) {
+		first = o;
+		while (n < t->n && v[n].scope < s)
 			n++;
+		for (; n < t->n && v[n].scope == s; n++) {
+			/* one entry per cgroup of a scope: its best selector */
+			if (o > first && x->cgs[o - 1].id == v[n].id)
+				continue;
+			x->cgs[o++] = (struct og_scope_cgroup){ .kind = OG_SEL_PATH, .id = v[n].id,
+							      .level = v[n].level, .prio = v[n].prio };
 		}
+		x->scopes[s] = (struct og_scope_binding){ .cg = x->cgs + first, .n = o - first };
 	}
+	x->b = (struct og_bindings){ .scope = x->scopes, .nscopes = p->nscopes };
 	/* a cgroup in two scopes? */
 	if (o > 1) {
-		struct og_bind_ent *c = malloc(o * sizeof(*c));
+		struct og_scope_cgroup *c = malloc(o * sizeof(*c));
 
 		if (c) {
-			memcpy(c, ix->v, o * sizeof(*c));
+			memcpy(c, x->cgs, o * sizeof(*c));
 			qsort(c, o, sizeof(*c), id_cmp);
-			for (i = 1; i < o && !ix->shared; i++)
-				ix->shared = c[i].id == c[i - 1].id;
+			for (i = 1; i < o && !x->b.shared; i++)
+				x->b.shared = c[i].id == c[i - 1].id;
 			free(c);
 		} else {
-			ix->shared = true;
+			x->b.shared = true;
 		}
 	}
 	free(v);
-	bindings_free(&st);
 	return 0;
 }
 
-void bind_index_free(struct og_bind_index *ix)
+void bind_expand_free(struct og_bind_expand *x)
 {
-	free(ix->first);
-	free(ix->v);
-	ix->first = NULL;
-	ix->v = NULL;
+	free(x->scopes);
+	free(x->cgs);
+	memset(x, 0, sizeof(*x));
 }

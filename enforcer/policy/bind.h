@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Bindings: which cgroups a scope's selectors (path, glob, unit) name now.
- * A binding table is what the encoding (encode.c) takes the scopes' cgroup
- * ids from; the daemon fills it and keeps it current (daemon/bindings.c),
+ * A binding table, made into struct og_bindings (bind_expand()), is what the
+ * expansion (expand.c) takes the scopes' cgroup ids from; the daemon fills it and keeps it current (daemon/bindings.c),
  * `check` and `explain` use the cgroups that exist when they run
  * (bindings_static()).  Pure: no inotify, no BPF.
  *
@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "expand.h"
 #include "policy.h"
 
 struct og_binding {
@@ -30,7 +31,7 @@ struct og_binding {
 	int prio;		/* bind_prio() of the selector */
 };
 
-struct og_bindings {
+struct og_bind_table {
 	struct og_binding *b;
 	size_t n;
 };
@@ -62,37 +63,24 @@ int bind_covers(const struct og_scope_cgroup *sel, const char *mnt, const char *
  * walking the cgroup2 tree: what `check`, `explain` and the start use.
  * 0 or -ENOMEM; free with bindings_free().
  */
-int bindings_static(const struct og_policy *p, struct og_bindings *out);
-void bindings_free(struct og_bindings *t);
+int bindings_static(const struct og_policy *p, struct og_bind_table *out);
+void bindings_free(struct og_bind_table *t);
 /*
- * The bindings of each scope of a policy, for the encoding: ix->first[s] ..
- * ix->first[s + 1] index ix->v, the cgroups scope s is bound to (one entry
- * per cgroup: the selector of highest bind_prio() when several of the scope
- * name it).  From @t, or with @t NULL from the ids the parser found (the
- * paths that existed then).  ix->shared: some cgroup is bound by two scopes
- * (the encoding then orders their keys by prio).
+ * @t as the expansion (expand.h) takes it: for each scope of @p the cgroups
+ * it is bound to (one entry per cgroup, with the bind_prio() of its best
+ * selector in that scope), and x->b.shared when a cgroup is bound to two
+ * scopes.  0 or -ENOMEM; free with bind_expand_free().
  */
-struct og_bind_ent {
-	__u64 id;
-	int level;
-	int prio;
+struct og_bind_expand {
+	struct og_bindings b;
+	struct og_scope_binding *scopes;
+	struct og_scope_cgroup *cgs;
 };
 
-struct og_bind_index {
-	size_t *first;		/* nscopes + 1 */
-	struct og_bind_ent *v;
-	bool shared;
-};
-
-int bind_index(const struct og_policy *p, const struct og_bindings *t, struct og_bind_index *ix);
-void bind_index_free(struct og_bind_index *ix);
-/* Does scope @s select by cgroup (a path, a pattern or a unit)? */
-static inline bool scope_has_cgroups(const struct og_scope *s)
-{
-	return s && s->ncgroups;
-}
+int bind_expand(const struct og_policy *p, const struct og_bind_table *t, struct og_bind_expand *x);
+void bind_expand_free(struct og_bind_expand *x);
 
 /* Append one binding: 0 or -ENOMEM (@cap: the table's capacity). */
-int bindings_add(struct og_bindings *t, size_t *cap, const struct og_binding *b);
+int bindings_add(struct og_bind_table *t, size_t *cap, const struct og_binding *b);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bind.h"
 #include "encode.h"
 #include "gaps.h"
 
@@ -106,16 +105,36 @@ static int slot_of(struct og_encoding *enc, int level, int optname)
 	return slot;
 }
 
-static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __u64 cgid,
-		   int level, const struct og_rule *r, int prio)
-{
-	if (enc->nkeys == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct og_rule_key *k = realloc(enc->keys, ncap * sizeof(*k));
+/* What policy_encode() carries from key to key of one rule. */
+struct rule_keys {
+	struct og_encoding *enc;
+	size_t cap;
+	struct og_rule r;	/* the rule's behaviour, read as option `opt` is read */
+	size_t opt;
+	int slot;		/* of option `opt` */
+};
 
-		if (!k)
+static int add_key(void *ctx, const struct og_key *k)
+{
+	struct rule_keys *rk = ctx;
+	struct og_encoding *enc = rk->enc;
+
+	/* a family's options: the same rule (id, action, values) under each key */
+	if (k->opt != rk->opt || rk->slot < 0) {
+		/* each option read as the kernel reads that one */
+		rk->r.flags = (rk->r.flags & ~OG_RF_READ) | read_flags(k->o.opt);
+		rk->slot = slot_of(enc, k->o.level, k->o.optname);
+		rk->opt = k->opt;
+		if (rk->slot < 0)
+			return rk->slot;
+	}
+	if (enc->nkeys == rk->cap) {
+		size_t ncap = rk->cap ? rk->cap * 2 : 64;
+		struct og_rule_key *nk = realloc(enc->keys, ncap * sizeof(*nk));
+
+		if (!nk)
 			return -ENOMEM;
-		enc->keys = k;
+		enc->keys = nk;
 		struct og_rule *v = realloc(enc->vals, ncap * sizeof(*v));
 
 		if (!v)
@@ -126,50 +145,21 @@ static int add_key(struct og_encoding *enc, size_t *cap, int slot, __u32 uid, __
 		if (!pr)
 			return -ENOMEM;
 		enc->kprio = pr;
-		*cap = ncap;
+		rk->cap = ncap;
 	}
-	enc->kprio[enc->nkeys] = prio;
-	enc->keys[enc->nkeys] = (struct og_rule_key){ .slot = slot, .uid = uid, .cgid = cgid };
-	enc->vals[enc->nkeys] = *r;
+	enc->kprio[enc->nkeys] = k->prio;
+	enc->keys[enc->nkeys] = (struct og_rule_key){ .slot = rk->slot, .uid = k->uid,
+						      .cgid = k->cgid };
+	enc->vals[enc->nkeys] = rk->r;
 	enc->nkeys++;
-	enc->slot_info[slot] |= OG_SI_RULES;
-	if (uid != OG_UID_ANY)
-		enc->slot_info[slot] |= OG_SI_UID;
-	if (cgid)
-		enc->slot_info[slot] |= 1u << level;
+	enc->slot_info[rk->slot] |= OG_SI_RULES;
+	if (k->uid != OG_UID_ANY)
+		enc->slot_info[rk->slot] |= OG_SI_UID;
+	if (k->cgid)
+		enc->slot_info[rk->slot] |= 1u << k->cglevel;
 	else
-		enc->slot_info[slot] |= OG_SI_ANYCG;
+		enc->slot_info[rk->slot] |= OG_SI_ANYCG;
 	return 0;
-}
-
-/*
- * The keys of one option of a rule in scope @s ('*' when NULL); its cgroups
- * are those it is bound to now (@ix, bind.h): none, no key.
- */
-static int add_keys(struct og_encoding *enc, size_t *cap, int slot, const struct og_policy *p,
-		    const struct og_bind_index *ix, const struct og_scope *s,
-		    const struct og_rule *r)
-{
-	size_t c, u, si;
-	int ret = 0;
-
-	if (!s || (!s->ncgroups && !s->nuids))
-		return add_key(enc, cap, slot, OG_UID_ANY, 0, 0, r, 0);
-	if (!s->ncgroups) {
-		for (u = 0; u < s->nuids && !ret; u++)
-			ret = add_key(enc, cap, slot, s->uids[u], 0, 0, r, 0);
-		return ret;
-	}
-	si = s - p->scopes;
-	for (c = ix->first[si]; c < ix->first[si + 1] && !ret; c++) {
-		const struct og_bind_ent *cg = &ix->v[c];
-
-		if (!s->nuids)
-			ret = add_key(enc, cap, slot, OG_UID_ANY, cg->id, cg->level, r, cg->prio);
-		for (u = 0; u < s->nuids && !ret; u++)
-			ret = add_key(enc, cap, slot, s->uids[u], cg->id, cg->level, r, cg->prio);
-	}
-	return ret;
 }
 
 static int key_prio_cmp(const void *a, const void *b, void *arg)
@@ -190,15 +180,16 @@ static int key_prio_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * A cgroup bound by two scopes (patterns, units) may get two keys for one
- * option and uid: the kernel holds one, that of the selector of highest
- * prio (bind.h); the others go.
+ * A cgroup bound to two scopes (patterns, units: bind.h) may get two keys
+ * for one option and uid: the kernel holds one, that of the selector of
+ * highest prio; the others go.
  */
 static int dedup_keys(struct og_encoding *enc)
 {
-	size_t *idx = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*idx)), i, o = 0;
-	struct og_rule_key *k = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*k));
-	struct og_rule *v = malloc((enc->nkeys ? enc->nkeys : 1) * sizeof(*v));
+	size_t n = enc->nkeys ? enc->nkeys : 1, i, o = 0;
+	size_t *idx = malloc(n * sizeof(*idx));
+	struct og_rule_key *k = malloc(n * sizeof(*k));
+	struct og_rule *v = malloc(n * sizeof(*v));
 
 	if (!idx || !k || !v) {
 		free(idx);
@@ -232,17 +223,14 @@ int policy_encode(const struct og_policy *p, struct og_encoding *enc)
 	return policy_encode_bound(p, NULL, enc);
 }
 
-int policy_encode_bound(const struct og_policy *p, const struct og_bindings *bt,
+int policy_encode_bound(const struct og_policy *p, const struct og_bindings *b,
 			struct og_encoding *enc)
 {
-	struct og_bind_index ix;
-	size_t cap = 0, i;
+	struct rule_keys rk = { .enc = enc };
+	size_t i, o;
 	int ret = 0;
 
 	memset(enc, 0, sizeof(*enc));
-	ret = bind_index(p, bt, &ix);
-	if (ret)
-		return ret;
 	enc->cfg.mode = p->mode;
 	enc->cfg.default_action = p->default_action;
 	enc->cfg.default_err = p->default_err;
@@ -259,33 +247,22 @@ int policy_encode_bound(const struct og_policy *p, const struct og_bindings *bt,
 
 	for (i = 0; i < p->nrules && !ret; i++) {
 		const struct og_rule_def *d = &p->rules[i];
-		const struct og_scope *s = d->scope;
-		struct og_rule r;
-		size_t o;
-		int slot;
 
-		if (encode_rule(d, rule_id(d, i), &r))
+		if (encode_rule(d, rule_id(d, i), &rk.r))
 			continue;
-		/* a family's options: the same rule (id, action, values) under each key */
-		for (o = 0; o < rule_nopts(d) && !ret; o++) {
-			struct og_optref m = rule_opt(d, o);
-
-			/* each option read as the kernel reads that one */
-			r.flags = (r.flags & ~OG_RF_READ) | read_flags(m.opt);
-			slot = slot_of(enc, m.level, m.optname);
-			if (slot < 0) {
-				ret = slot;
-				break;
-			}
-			ret = add_keys(enc, &cap, slot, p, &ix, s, &r);
-		}
+		/* the slots of its options, whether or not its scope is bound to a cgroup now */
+		for (o = 0; o < rule_nopts(d) && !ret; o++)
+			if (slot_of(enc, rule_opt(d, o).level, rule_opt(d, o).optname) < 0)
+				ret = -E2BIG;
+		rk.slot = -1;
+		if (!ret)
+		ret = expand_rule(p, b, i, add_key, &rk);
 	}
 	enc->cfg.other_slots = enc->nother;
-	if (!ret && ix.shared)
+	if (!ret && b && b->shared)
 		ret = dedup_keys(enc);
 	if (!ret)
-		ret = encode_force(p, &ix, enc);
-	bind_index_free(&ix);
+		ret = encode_force(p, b, enc);
 	if (ret)
 		encoding_free(enc);
 	return ret;

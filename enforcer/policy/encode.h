@@ -7,6 +7,7 @@
 #ifndef OPTGUARD_ENCODE_H
 #define OPTGUARD_ENCODE_H
 
+#include "expand.h"
 #include "policy.h"
 
 struct og_other_slot {
@@ -17,7 +18,7 @@ struct og_other_slot {
 struct og_encoding {
 	struct og_rule_key *keys;	/* without the generation bit */
 	struct og_rule *vals;
-	int *kprio;		/* per key: bind_prio() of the selector that made it (bind.h) */
+	int *kprio;		/* per key: the prio of the selector that made it (bind.h) */
 	size_t nkeys;
 	__u32 slot_info[OG_NSLOTS];
 	struct og_other_slot other[OG_NSLOTS_OTHER];
@@ -37,22 +38,20 @@ int encode_rule(const struct og_rule_def *d, __u32 id, struct og_rule *out);
 /* How the kernel reads @o's value, as og_rule.flags bits (options.h, OG_KR_*) */
 #define OG_RF_READ	(OG_RF_BYTE_OK | OG_RF_U32 | OG_RF_U64 | OG_RF_LEN0)
 __u32 read_flags(const struct og_option *o);
-/* 0 or -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots). */
-int policy_encode(const struct og_policy *p, struct og_encoding *enc);
 /*
- * The same with the scopes' cgroups taken from the binding table @bt
- * (bind.h; what the daemon binds now), NULL: the ids the parser found.
+ * The maps of @p with its scopes bound as in @b (expand.h; NULL: as parsed): 0 or
+ * -ENOMEM / -E2BIG (too many distinct level:optname pairs outside the fixed slots).
  */
-struct og_bindings;
-struct og_bind_index;
-int policy_encode_bound(const struct og_policy *p, const struct og_bindings *bt,
+int policy_encode_bound(const struct og_policy *p, const struct og_bindings *b,
 			struct og_encoding *enc);
+/* policy_encode_bound() with the cgroups the parser resolved */
+int policy_encode(const struct og_policy *p, struct og_encoding *enc);
 void encoding_free(struct og_encoding *enc);
 /*
  * The og_force keys of @p (encode_force.c), called by policy_encode: 0,
  * -ENOMEM, or -E2BIG when the policy forces more than OG_FORCE_MAX options.
  */
-int encode_force(const struct og_policy *p, const struct og_bind_index *ix,
+int encode_force(const struct og_policy *p, const struct og_bindings *b,
 		 struct og_encoding *enc);
 
 #endif

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bind.h"
 #include "encode.h"
 
 static bool forces(const struct og_rule_def *d)
@@ -87,50 +86,61 @@ static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
 		e->num = d->value.num;
 }
 
-/*
- * The bind_prio() that claimed each force index of each set (a cgroup bound
- * by two scopes: the higher wins, as for og_rules keys; encode.c).
- */
-static int (*claim_prio)[OG_FORCE_MAX];
-static size_t claim_cap;
+/* What encode_force() carries from key to key. */
+struct force_keys {
+	const struct og_policy *p;
+	struct og_encoding *enc;
+	size_t cap, n;
+	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
+	/* per set, the prio (bind.h) that claimed each force index: the higher wins */
+	int (*claim)[OG_FORCE_MAX];
+	size_t claim_cap;
+};
 
-static int add(struct og_encoding *enc, size_t *cap, const struct og_rule_def *d,
-	       struct og_optref m, __u32 id, int idx, __u32 uid, __u64 cgid, int level, int prio)
+/* Every rule of a forced option claims it at its keys: the most specific one wins. */
+static int add(void *ctx, const struct og_key *k)
 {
-	struct og_force_set *s = set_of(enc, cap, uid, cgid, level);
+	struct force_keys *fk = ctx;
+	const struct og_rule_def *d = &fk->p->rules[k->rule];
+	int idx = force_index(fk->p, k->o.level, k->o.optname, &fk->n, fk->lv, fk->on, false);
+	struct og_force_set *s;
 	size_t at;
 
+	if (idx < 0)
+		return 0;
+	s = set_of(fk->enc, &fk->cap, k->uid, k->cgid, k->cglevel);
 	if (!s)
 		return -ENOMEM;
-	at = s - enc->fsets;
-	if (*cap > claim_cap) {
-		int (*np)[OG_FORCE_MAX] = realloc(claim_prio, *cap * sizeof(*np));
+	at = s - fk->enc->fsets;
+	if (fk->cap > fk->claim_cap) {
+		int (*nc)[OG_FORCE_MAX] = realloc(fk->claim, fk->cap * sizeof(*nc));
 
-		if (!np)
+		if (!nc)
 			return -ENOMEM;
-		claim_prio = np;
-		claim_cap = *cap;
+		fk->claim = nc;
+		fk->claim_cap = fk->cap;
 	}
 	if (s->claimed & (1u << idx)) {
-		if (claim_prio[at][idx] >= prio)
-			return 0;	/* a more specific selector's rule decides it here */
+		/* a cgroup bound to two scopes: the more specific selector's rule decides */
+		if (fk->claim[at][idx] >= k->prio)
+			return 0;
 		s->forced &= ~(1u << idx);
 	}
-	claim_prio[at][idx] = prio;
+	fk->claim[at][idx] = k->prio;
 	s->claimed |= 1u << idx;
-	if (forces(d) && optref_forceable(m)) {
+	if (forces(d) && optref_forceable(k->o)) {
 		s->forced |= 1u << idx;
-		ent_fill(d, m, id, &s->ent[idx]);
+		ent_fill(d, k->o, rule_id(d, k->rule), &s->ent[idx]);
 	}
 	return 0;
 }
 
-int encode_force(const struct og_policy *p, const struct og_bind_index *ix,
+int encode_force(const struct og_policy *p, const struct og_bindings *b,
 		 struct og_encoding *enc)
 {
-	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
-	size_t i, c, u, o, cap = 0, n = 0;
-	int ret = 0;
+	struct force_keys fk = { .p = p, .enc = enc };
+	size_t i, o;
+	int ret;
 
 	/*
 	 * A family's options are forced each where the kernel takes it (IP_TOS on
@@ -145,50 +155,15 @@ int encode_force(const struct og_policy *p, const struct og_bind_index *ix,
 
 			if (!optref_forceable(m))
 				continue;
-			ret = force_index(p, m.level, m.optname, &n, lv, on, true);
+			ret = force_index(p, m.level, m.optname, &fk.n, fk.lv, fk.on, true);
 			if (ret < 0)
 				return ret;
 		}
 	}
-	enc->nforced = n;
-	ret = 0;
-	/* every rule of a forced option claims it at its keys: the most specific one wins */
-	for (i = 0; i < p->nrules && !ret; i++) {
-		const struct og_rule_def *d = &p->rules[i];
-		const struct og_scope *s = d->scope;
-
-		for (o = 0; o < rule_nopts(d) && !ret; o++) {
-			struct og_optref m = rule_opt(d, o);
-			int idx = force_index(p, m.level, m.optname, &n, lv, on, false);
-
-			if (idx < 0)
-				continue;
-			if (!s || (!s->ncgroups && !s->nuids)) {
-				ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, 0, 0, 0);
-				continue;
-			}
-			if (!s->ncgroups) {
-				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u], 0, 0,
-						  0);
-				continue;
-			}
-			/* the cgroups the scope is bound to now (bind.h) */
-			for (c = ix->first[s - p->scopes]; c < ix->first[s - p->scopes + 1] && !ret;
-			     c++) {
-				const struct og_bind_ent *cg = &ix->v[c];
-
-				if (!s->nuids)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, OG_UID_ANY, cg->id,
-						  cg->level, cg->prio);
-				for (u = 0; u < s->nuids && !ret; u++)
-					ret = add(enc, &cap, d, m, rule_id(d, i), idx, s->uids[u],
-						  cg->id, cg->level, cg->prio);
-			}
-		}
-	}
-	free(claim_prio);
-	claim_prio = NULL;
-	claim_cap = 0;
+	enc->nforced = fk.n;
+	if (!fk.n)
+		return 0;
+	ret = expand_policy(p, b, NULL, add, &fk);
+	free(fk.claim);
 	return ret;
 }

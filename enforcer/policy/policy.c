@@ -27,8 +27,8 @@
 #include <unistd.h>
 #include <ini.h>
 
-#include "bind.h"
 #include "cgroup.h"
+#include "expand.h"
 #include "policy_int.h"
 #include "sha256.h"
 
@@ -482,81 +482,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* ---- whole-policy checks ------------------------------------------------ */
 
-/* One (option, uid, cgroup id) key of a rule, as the kernel would install it. */
-struct ckey {
-	int level, optname;
-	__u32 uid;
-	__u64 cgid;
-	size_t rule;
-};
-
-static int ckey_cmp(const void *a, const void *b)
-{
-	const struct ckey *x = a, *y = b;
-
-	if (x->level != y->level)
-		return x->level < y->level ? -1 : 1;
-	if (x->optname != y->optname)
-		return x->optname < y->optname ? -1 : 1;
-	if (x->uid != y->uid)
-		return x->uid < y->uid ? -1 : 1;
-	if (x->cgid != y->cgid)
-		return x->cgid < y->cgid ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
-/*
- * The cgroup part of a selector's check key: its id where it names one
- * cgroup that exists; else one derived from its kind and text, with the top
- * bit set (no cgroup id has it): two scopes with the same pattern, unit or
- * path not made yet conflict like two with the same cgroup.  Patterns that
- * differ but may bind the same cgroup are ordered when bound (bind.h).
- */
-static __u64 sel_ckey(const struct og_scope_cgroup *c)
-{
-	__u64 h = 1469598103934665603ULL;
-	const char *x;
-
-	if (c->kind == OG_SEL_PATH && c->id)
-		return c->id;
-	for (x = c->path; *x; x++)
-		h = (h ^ (unsigned char)*x) * 1099511628211ULL;
-	return 1ULL << 63 | (__u64)c->kind << 60 | (h & ((1ULL << 60) - 1));
-}
-
-static int add_ckeys(struct ckey **keys, size_t *n, size_t *cap, const struct og_rule_def *r,
-		     size_t idx)
-{
-	const struct og_scope *s = r->scope;
-	size_t nu = s && s->nuids ? s->nuids : 1, nc = s && s->ncgroups ? s->ncgroups : 1;
-	size_t i, u, c;
-	struct og_optref o;
-
-	/* a family's options are keys of their own, each checked as if written alone */
-	for (i = 0; i < rule_nopts(r) * nu * nc; i++) {
-		o = rule_opt(r, i / (nu * nc));
-		u = i / nc % nu;
-		c = i % nc;
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 256;
-			struct ckey *k = realloc(*keys, ncap * sizeof(*k));
-
-			if (!k)
-				return -ENOMEM;
-			*keys = k;
-			*cap = ncap;
-		}
-		(*keys)[(*n)++] = (struct ckey){
-			.level = o.level, .optname = o.optname,
-			/* no uid is its own key (OG_UID_ANY), distinct from every real uid */
-			.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY,
-			.cgid = s && s->ncgroups ? sel_ckey(&s->cgroups[c]) : 0,
-			.rule = idx,
-		};
-	}
-	return 0;
-}
-
 /*
  * A socket's plan (optguard.h) has room for OG_FORCE_MAX options: a policy
  * may force at most that many distinct options at create, connect and
@@ -595,75 +520,47 @@ static void check_force_count(struct parser *ps, const struct og_policy *p)
 	}
 }
 
+/* expand_duplicates(): two rules for one option whose scopes share a key. */
+static void conflict(void *ctx, size_t first, size_t later, int level, int optname)
+{
+	struct parser *ps = ctx;
+	const struct og_policy *p = ps->pol;
+	const struct og_rule_def *q = &p->rules[first], *r = &p->rules[later];
+	char label[64], via[300];
+
+	optref_label(level, optname, label, sizeof(label));
+	/* a family rule and a rule for one of its options: say which family */
+	via[0] = '\0';
+	if (q->optspec && r->optspec)
+		snprintf(via, sizeof(via), " ('%s' has option = %s; '%s' option = %s)",
+			 q->name, q->optspec, r->name, r->optspec);
+	else if (q->optspec || r->optspec)
+		snprintf(via, sizeof(via), " ('%s' has option = %s)",
+			 q->optspec ? q->name : r->name,
+			 q->optspec ? q->optspec : r->optspec);
+	if (q->scope == r->scope)
+		perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
+		     "scope '%s'%s", r->name, q->name, q->line, label,
+		     r->scope ? r->scope->name : "*", via);
+	else
+		perr(ps, r->line,
+		     "rules '%s' and '%s' (line %d) both decide %s for the "
+		     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
+		     "cannot tell them apart%s",
+		     r->name, q->name, q->line, label,
+		     r->scope ? r->scope->name : "*",
+		     q->scope ? q->scope->name : "*", via);
+}
+
 /*
  * The kernel finds a rule by (option, uid, cgroup id): two rules for one
- * option whose scopes share such a key cannot both be installed.  Sorting
- * the keys finds every such pair in O(n log n), whatever the policy size.
+ * option whose scopes share such a key cannot both be installed.
  */
 static void check_conflicts(struct parser *ps, const struct og_policy *p)
 {
-	struct ckey *keys = NULL;
-	size_t n = 0, cap = 0, i, first;
-	bool *reported;
-	char label[64], via[300];
-
-	reported = calloc(p->nrules + 1, sizeof(*reported));
-	if (!reported) {
+	ps->pol = p;
+	if (expand_duplicates(p, NULL, ps->rule_bad, conflict, ps))
 		ps->oom = true;
-		return;
-	}
-	for (i = 0; i < p->nrules; i++) {
-		if (ps->rule_bad[i])
-			continue;
-		if (add_ckeys(&keys, &n, &cap, &p->rules[i], i)) {
-			ps->oom = true;
-			goto out;
-		}
-	}
-	if (n)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(keys, n, sizeof(*keys), ckey_cmp);
-	for (first = 0, i = 1; i < n; i++) {
-		const struct og_rule_def *q, *r;
-
-		if (ckey_cmp(&keys[first], &keys[i]) == 0)
-			continue;	/* the same key of the same rule: cannot happen */
-		if (keys[first].level != keys[i].level || keys[first].optname != keys[i].optname ||
-		    keys[first].uid != keys[i].uid || keys[first].cgid != keys[i].cgid) {
-			first = i;
-			continue;
-		}
-		/* keys[first] is the earliest rule with this key; keys[i] a later one */
-		if (reported[keys[i].rule] || keys[i].rule == keys[first].rule)
-			continue;
-		reported[keys[i].rule] = true;
-		q = &p->rules[keys[first].rule];
-		r = &p->rules[keys[i].rule];
-		optref_label(keys[i].level, keys[i].optname, label, sizeof(label));
-		/* a family rule and a rule for one of its options: say which family */
-		via[0] = '\0';
-		if (q->optspec && r->optspec)
-			snprintf(via, sizeof(via), " ('%s' has option = %s; '%s' option = %s)",
-				 q->name, q->optspec, r->name, r->optspec);
-		else if (q->optspec || r->optspec)
-			snprintf(via, sizeof(via), " ('%s' has option = %s)",
-				 q->optspec ? q->name : r->name,
-				 q->optspec ? q->optspec : r->optspec);
-		if (q->scope == r->scope)
-			perr(ps, r->line, "rules '%s' and '%s' (line %d) both decide %s in "
-			     "scope '%s'%s", r->name, q->name, q->line, label,
-			     r->scope ? r->scope->name : "*", via);
-		else
-			perr(ps, r->line,
-			     "rules '%s' and '%s' (line %d) both decide %s for the "
-			     "same cgroup and uid (scopes '%s' and '%s'): the kernel "
-			     "cannot tell them apart%s",
-			     r->name, q->name, q->line, label,
-			     r->scope ? r->scope->name : "*",
-			     q->scope ? q->scope->name : "*", via);
-	}
-out:
-	free(keys);
-	free(reported);
 }
 
 /*
@@ -1098,61 +995,4 @@ void diag_free(struct og_diag *d)
 	d->msgs = NULL;
 	d->nmsgs = 0;
 	d->nerrors = 0;
-}
-
-/* ---- precedence (mirrors the kernel lookup in bpf/optguard.h) ------------ */
-
-int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid)
-{
-	return scope_rank_in(s, NULL, cgroup_path, uid);
-}
-
-int scope_rank_in(const struct og_scope *s, const char *enf, const char *cgroup_path, __u32 uid)
-{
-	char norm[PATH_MAX], mnt[PATH_MAX];
-	int deepest = -1;
-	size_t i;
-	bool uid_ok = false;
-
-	if (!s || (!s->ncgroups && !s->nuids))
-		return 0;
-	for (i = 0; i < s->nuids; i++)
-		uid_ok |= s->uids[i] == uid;
-	if (s->nuids && !uid_ok)
-		return -1;
-	if (!s->ncgroups)
-		return 1;
-	if (!cgroup_path || path_normalize(cgroup_path, norm, sizeof(norm)) ||
-	    cg2_mount(mnt, sizeof(mnt)))
-		return -1;
-	for (i = 0; i < s->ncgroups; i++) {
-		int at = bind_covers(&s->cgroups[i], mnt, enf ? enf : mnt, norm);
-
-		if (at > deepest)
-			deepest = at;
-	}
-	if (deepest < 0)
-		return -1;
-	return 2 * (deepest + 1) + (s->nuids ? 1 : 0);
-}
-
-const struct og_rule_def *policy_match(const struct og_policy *p, int level, int optname,
-				       const char *cgroup_path, __u32 uid)
-{
-	const struct og_rule_def *best = NULL;
-	int best_rank = -1, rank;
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
-
-		if (!rule_has_opt(r, level, optname))
-			continue;
-		rank = scope_rank_in(r->scope, p->cgroup, cgroup_path, uid);
-		if (rank > best_rank) {
-			best = r;
-			best_rank = rank;
-		}
-	}
-	return best;
 }

@@ -47,6 +47,8 @@ struct og_scope_cgroup {
 	int line;		/* of its cgroup = or unit = key */
 	__u64 id;		/* PATH: cgroup id (the cgroup2 inode number) at parse; 0: none yet */
 	int level;		/* PATH, GLOB: depth below the cgroup2 mount (mount = 0); UNIT: -1 */
+	int prio;		/* bind_prio() (bind.h): of this selector, or in a binding table
+				 * (bind_expand()) of the selector that bound the cgroup */
 };
 
 struct og_scope {
@@ -224,8 +226,6 @@ const struct og_rule_def *policy_match(const struct og_policy *p, int level, int
 				       const char *cgroup_path, __u32 uid);
 /* Specificity of a scope for a caller: higher wins; -1: does not match. */
 int scope_rank(const struct og_scope *s, const char *cgroup_path, __u32 uid);
-/* The same, units looked for below @enf (the enforcer's cgroup; NULL: the mount). */
-int scope_rank_in(const struct og_scope *s, const char *enf, const char *cgroup_path, __u32 uid);
 
 /*
  * The policy `run` and `explain` use without --policy: /etc/optguard/policy.ini,

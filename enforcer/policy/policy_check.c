@@ -394,6 +394,7 @@ static void scope_cgroups(struct parser *ps, const struct og_policy *p, struct o
 			     "cgroup '%s' is %d levels deep; at most %d are supported", items[i],
 			     c.level, OG_CG_LEVELS - 1);
 		} else {
+			c.prio = bind_prio(&c);
 			sc->cgroups[sc->ncgroups++] = c;
 			continue;
 		}

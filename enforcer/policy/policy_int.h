@@ -79,6 +79,7 @@ struct parser {
 	bool oom;
 	bool *scope_bad;	/* per p->scopes: some selector failed */
 	bool *rule_bad;		/* per p->rules: option or scope unresolved */
+	const struct og_policy *pol;	/* the policy pass 2 builds */
 };
 
 /* Record a message for @line (0: the whole file); perr() counts as an error. */
