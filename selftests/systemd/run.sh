@@ -147,11 +147,19 @@ is "$(until_is 20 "$eacces" cat /run/og-bind.out)" "$eacces" \
 	"after systemctl restart: the unit's rules still apply"
 like "$("$OPTGUARD" status 2>&1)" "units +bound +$CG2/system.slice/og-bind.service \(id $cg2," \
 	"optguard status: the unit bound to its new cgroup"
-out=$(timeout 60 systemd-run --quiet --pipe --wait --unit=og-transient \
-	/bin/sh -c "sleep 0.5; exec $SOCKOPT 1 36 5" 2>&1)
-is "$out" "$eacces" "a transient systemd-run --unit=og-transient started after optguard gets its rules"
-check "the binding of the transient unit is an event" \
-	wait_grep "$ev" '"event":"bind","scope":"units","cgroup":"/system.slice/og-transient.service"'
+if command -v systemd-run > /dev/null; then
+	# (no --wait nor --pipe: those need D-Bus, which this guest has not)
+	rm -f /run/og-transient.out
+	timeout 60 systemd-run --quiet --unit=og-transient \
+		/bin/sh -c "sleep 0.5; $SOCKOPT 1 36 5 > /run/og-transient.out 2>&1" 2>&1 |
+		sed 's/^/# systemd-run: /'
+	is "$(until_is 20 "$eacces" cat /run/og-transient.out)" "$eacces" \
+		"a transient systemd-run --unit=og-transient started after optguard gets its rules"
+	check "the binding of the transient unit is an event" \
+		wait_grep "$ev" '"event":"bind","scope":"units","cgroup":"/system.slice/og-transient.service"'
+else
+	skip "no systemd-run on this machine" "a transient systemd-run --unit started after optguard"
+fi
 systemctl stop og-bind.service
 check "systemctl stop, then optguard unload (the unit = part)" sh -c \
 	"timeout 120 systemctl stop optguard.service && '$OPTGUARD' unload > /dev/null"
