@@ -60,17 +60,39 @@ static int depth_of(const struct og_binder *B, const char *path)
 static bool wants_watch(const struct og_binder *B, const char *path)
 {
 	const struct og_policy *p = B->pol;
-	size_t s, c;
+	size_t i;
 
 	if (!path_within(path, B->mnt))
 		return false;
 	if (bind_below(&B->enf, B->mnt, p->cgroup, path))
 		return true;
+	for (i = 0; i < B->nsel; i++)
+		if (bind_below(&p->scopes[B->sel[i].scope].cgroups[B->sel[i].sel], B->mnt,
+			       p->cgroup, path))
+			return true;
+	return false;
+}
+
+/* The selectors of B->pol, (scope, selector) pairs: a policy of uid scopes has none. */
+static int index_selectors(struct og_binder *B)
+{
+	const struct og_policy *p = B->pol;
+	size_t s, c, n = 0;
+
+	free(B->sel);
+	B->sel = NULL;
+	B->nsel = 0;
+	for (s = 0; s < p->nscopes; s++)
+		n += p->scopes[s].ncgroups;
+	if (!n)
+		return 0;
+	B->sel = calloc(n, sizeof(*B->sel));
+	if (!B->sel)
+		return -ENOMEM;
 	for (s = 0; s < p->nscopes; s++)
 		for (c = 0; c < p->scopes[s].ncgroups; c++)
-			if (bind_below(&p->scopes[s].cgroups[c], B->mnt, p->cgroup, path))
-				return true;
-	return false;
+			B->sel[B->nsel++] = (struct og_sel_ref){ s, c };
+	return 0;
 }
 
 static struct og_watch *watch_by_wd(const struct og_binder *B, int wd)
@@ -150,30 +172,29 @@ static void bind_dir(struct og_binder *B, const char *path, __u64 id, bool fresh
 {
 	const struct og_policy *p = B->pol;
 	int level = depth_of(B, path);
-	size_t s, c, i;
+	size_t k, i;
 
 	if (level >= OG_CG_LEVELS)
 		return;
-	for (s = 0; s < p->nscopes; s++) {
-		for (c = 0; c < p->scopes[s].ncgroups; c++) {
-			struct og_bound nb = { .scope = s, .sel = c, .id = id, .level = level,
-					       .since = now_ns() };
+	for (k = 0; k < B->nsel; k++) {
+		size_t s = B->sel[k].scope, c = B->sel[k].sel;
+		struct og_bound nb = { .scope = s, .sel = c, .id = id, .level = level,
+				       .since = now_ns() };
 
-			if (!bind_match(&p->scopes[s].cgroups[c], B->mnt, p->cgroup, path))
-				continue;
-			for (i = 0; i < B->nb; i++)
-				if (B->b[i].scope == s && B->b[i].sel == c && B->b[i].id == id)
-					break;
-			if (i < B->nb)
-				continue;	/* already bound (a rescan) */
-			nb.path = strdup(path);
-			if (!nb.path || bound_push(&B->b, &B->nb, &B->bcap, &nb)) {
-				free(nb.path);
-				log_warnx("bindings: out of memory binding %s", path);
-				continue;
-			}
-			B->flags |= OG_BIND_CHANGED | (fresh ? 0 : OG_BIND_FULL);
+		if (!bind_match(&p->scopes[s].cgroups[c], B->mnt, p->cgroup, path))
+			continue;
+		for (i = 0; i < B->nb; i++)
+			if (B->b[i].scope == s && B->b[i].sel == c && B->b[i].id == id)
+				break;
+		if (i < B->nb)
+			continue;	/* already bound (a rescan) */
+		nb.path = strdup(path);
+		if (!nb.path || bound_push(&B->b, &B->nb, &B->bcap, &nb)) {
+			free(nb.path);
+			log_warnx("bindings: out of memory binding %s", path);
+			continue;
 		}
+		B->flags |= OG_BIND_CHANGED | (fresh ? 0 : OG_BIND_FULL);
 	}
 }
 
@@ -294,10 +315,9 @@ static void rescan(struct og_binder *B)
 			free(old[i].path);
 		}
 	}
+	/* (only ever added to: what events before an overflow changed stays to be done) */
 	if (B->nb != nold || B->ngone)
 		B->flags |= OG_BIND_CHANGED | OG_BIND_FULL;
-	else
-		B->flags &= ~(OG_BIND_CHANGED | OG_BIND_FULL);
 	free(old);
 }
 
@@ -316,6 +336,8 @@ int binder_start(struct og_binder *B, const struct og_policy *p)
 	B->pol = p;
 	B->enf = (struct og_scope_cgroup){ .path = p->cgroup, .kind = OG_SEL_PATH };
 	B->enf_id = p->cgroup_id;
+	if (index_selectors(B))
+		return -ENOMEM;
 	rescan(B);
 	/* at start every binding is as the policy was loaded with: nothing to report */
 	B->flags = 0;
@@ -335,6 +357,8 @@ unsigned int binder_set_policy(struct og_binder *B, const struct og_policy *p)
 	B->pol = p;
 	B->enf.path = p->cgroup;
 	B->flags = 0;
+	if (index_selectors(B))
+		log_warnx("bindings: out of memory: the new policy's selectors are not followed");
 	rescan(B);
 	for (j = 0; j < B->nb; j++)
 		for (i = 0; i < nold; i++)
@@ -346,6 +370,8 @@ unsigned int binder_set_policy(struct og_binder *B, const struct og_policy *p)
 	for (i = 0; i < nold; i++)
 		free(old[i].path);
 	free(old);
+	/* the reload installs with these bindings: only the enforcer's news stays to be done */
+	B->flags &= OG_BIND_ENF_GONE | OG_BIND_ENF_NEW;
 	return B->flags | OG_BIND_CHANGED | OG_BIND_FULL;
 }
 
@@ -674,6 +700,7 @@ void binder_free(struct og_binder *B)
 	free(B->w);
 	free(B->b);
 	free(B->gone);
+	free(B->sel);
 	pthread_mutex_destroy(&B->lock);
 	memset(B, 0, sizeof(*B));
 	B->fd = B->wake_fd = B->stop_fd = -1;

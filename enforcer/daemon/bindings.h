@@ -25,6 +25,10 @@ struct og_bound {
 	bool reported;		/* its bind event was written */
 };
 
+struct og_sel_ref {
+	size_t scope, sel;
+};
+
 struct og_watch {
 	int wd;
 	char *path;
@@ -43,6 +47,8 @@ struct og_binder {
 	char mnt[4096];
 	const struct og_policy *pol;
 	struct og_scope_cgroup enf;	/* the enforcer's cgroup, as a path selector */
+	struct og_sel_ref *sel;	/* the policy's selectors */
+	size_t nsel;
 	struct og_watch *w;
 	size_t nw, wcap;
 	struct og_bound *b;
