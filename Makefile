@@ -227,7 +227,7 @@ FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -
 	-DOG_DATADIR='"$(DATADIR)"' -DOG_SRCDIR='"$(CURDIR)"'
 FUZZ_LIB_SRCS := $(addprefix enforcer/,$(addprefix policy/,policy.c lexer.c diag.c names.c arena.c \
 	section.c section_enforcer.c section_scope.c section_rule.c section_option.c validate.c \
-	expand.c value.c options.c) base/cgroup.c daemon/events.c base/log.c base/sha256.c)
+	expand.c bind.c value.c options.c) base/cgroup.c daemon/events.c base/log.c base/sha256.c)
 FUZZ_LIB_OBJS := $(patsubst enforcer/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZERS))
