@@ -73,6 +73,11 @@ if [ $with_systemd = 1 ]; then
 	cp -L /usr/bin/systemctl "$root/usr/bin/systemctl"
 	libs_of $sd
 	libs_of /usr/bin/systemctl
+	# transient units (run.sh: a unit = scope for a unit started after optguard)
+	if [ -x /usr/bin/systemd-run ]; then
+		cp -L /usr/bin/systemd-run "$root/usr/bin/systemd-run"
+		libs_of /usr/bin/systemd-run
+	fi
 	for u in sysinit.target basic.target local-fs.target shutdown.target \
 		multi-user.target system.slice; do
 		[ ! -f "/usr/lib/systemd/system/$u" ] || cp "/usr/lib/systemd/system/$u" \

@@ -13,6 +13,7 @@
 #include "caps.h"
 #include "cgns_probe.h"
 #include "cgroup.h"
+#include "bind.h"
 #include "cmds.h"
 #include "encode.h"
 #include "gaps.h"
@@ -88,6 +89,36 @@ static void check_gaps(const char *file, const struct og_policy *p)
 		       file, n == 1 ? "" : "s", all, n == 1 ? "it" : "they");
 }
 
+/*
+ * Patterns and units that match no cgroup now: valid, the daemon binds the
+ * cgroups that appear (a path not made yet is noted by the parser).
+ */
+static void check_waiting(const char *file, const struct og_policy *p)
+{
+	struct og_bind_table t;
+	size_t s, c, i;
+
+	if (bindings_static(p, &t))
+		return;
+	for (s = 0; s < p->nscopes; s++) {
+		for (c = 0; c < p->scopes[s].ncgroups; c++) {
+			const struct og_scope_cgroup *sel = &p->scopes[s].cgroups[c];
+
+			if (sel->kind == OG_SEL_PATH)
+				continue;
+			for (i = 0; i < t.n; i++)
+				if (t.b[i].scope == s && t.b[i].sel == c)
+					break;
+			if (i == t.n)
+				printf("%s:%d: note: scope '%s': %s '%s' matches no cgroup now: the "
+				       "daemon binds the scope to those that appear\n", file, sel->line,
+				       p->scopes[s].name, sel->kind == OG_SEL_UNIT ? "unit" : "pattern",
+				       sel->path);
+		}
+	}
+	bindings_free(&t);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct og_policy *p = NULL;
@@ -124,6 +155,7 @@ int cmd_check(int argc, char **argv)
 	       p->nscopes == 1 ? "" : "s", p->mode == OG_MODE_AUDIT ? "audit" : "enforce",
 	       action_name(p->default_action), p->cgroup);
 	check_gaps(argv[1], p);
+	check_waiting(argv[1], p);
 	diag_free(&diag);
 	policy_free(p);
 	return 0;

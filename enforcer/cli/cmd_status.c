@@ -28,6 +28,8 @@
 struct kv_list {
 	char **rules;
 	size_t nrules;
+	char **binds;		/* "bound ..." and "waiting ..." lines, in order */
+	size_t nbinds;
 	char *kv[16][2];
 	size_t nkv;
 };
@@ -63,6 +65,14 @@ static int read_state(const char *path, struct kv_list *l)
 				break;
 			l->rules = r;
 			l->rules[l->nrules++] = strdup(eq + 1);
+		} else if (!strcmp(line, "bound") || !strcmp(line, "waiting")) {
+			char **r = realloc(l->binds, (l->nbinds + 1) * sizeof(*r));
+
+			if (!r)
+				break;
+			l->binds = r;
+			*eq = ' ';
+			l->binds[l->nbinds++] = strdup(line);
 		} else if (l->nkv < 16) {
 			l->kv[l->nkv][0] = strdup(line);
 			l->kv[l->nkv][1] = strdup(eq + 1);
@@ -80,6 +90,9 @@ static void free_state(struct kv_list *l)
 	for (i = 0; i < l->nrules; i++)
 		free(l->rules[i]);
 	free(l->rules);
+	for (i = 0; i < l->nbinds; i++)
+		free(l->binds[i]);
+	free(l->binds);
 	for (i = 0; i < l->nkv; i++) {
 		free(l->kv[i][0]);
 		free(l->kv[i][1]);
@@ -186,7 +199,7 @@ int cmd_status(int argc, char **argv)
 	struct kv_list l = {};
 	struct og_counters t = {};
 	struct og_prom_rule *rules;
-	int c, fd, alive, nrules, ret = 1, broken = 0;
+	int c, fd, alive, nrules, ret = 1, broken = 0, enf_gone = 0;
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -241,7 +254,42 @@ int cmd_status(int argc, char **argv)
 	printf("policy:   %s\n", get(&l, "policy"));
 	printf("sha256:   %s\n", get(&l, "sha256"));
 	printf("mode:     %s, default %s\n", get(&l, "mode"), get(&l, "default"));
-	printf("cgroup:   %s\n", get(&l, "cgroup"));
+	/* the enforcer's cgroup as the daemon follows it (bindings.c): "present|gone ID TIME" */
+	{
+		char est[16] = "", since[64] = "";
+		unsigned long long cid = 0;
+		const char *ec = get(&l, "enforcer_cgroup");
+
+		if (sscanf(ec, "%15s %llu %63s", est, &cid, since) == 3 &&
+		    !strcmp(est, "gone")) {
+			printf("cgroup:   %s: GONE (removed %s): nothing is attached, nothing is "
+			       "enforced until a cgroup is made there again\n", get(&l, "cgroup"),
+			       since);
+			enf_gone = 1;
+		} else if (cid && strcmp(since, "start")) {
+			printf("cgroup:   %s (made again %s, id %llu: the programs are attached to "
+			       "it)\n", get(&l, "cgroup"), since, cid);
+		} else {
+			printf("cgroup:   %s\n", get(&l, "cgroup"));
+		}
+	}
+	/* per scope: the cgroups bound now, and the selectors that wait for one */
+	for (size_t b = 0; b < l.nbinds; b++) {
+		char what[16], scope[256], a[64], since[64];
+		const char *rest;
+		int off = 0, off2 = 0;
+
+		if (sscanf(l.binds[b], "%15s %255s %63s %n", what, scope, a, &off) < 3 || !off)
+			continue;
+		rest = l.binds[b] + off;
+		if (!b)
+			printf("scopes:\n");
+		if (!strcmp(what, "bound") && sscanf(rest, "%63s %n", since, &off2) == 1 && off2)
+			printf("  %-16s bound    %s (id %s, since %s)\n", scope, rest + off2, a,
+			       since);
+		else if (!strcmp(what, "waiting"))
+			printf("  %-16s waiting  %s %s: no cgroup matches yet\n", scope, a, rest);
+	}
 	printf("hooks:    %s\n", get(&l, "hooks"));
 	if (strcmp(get(&l, "lsm"), "active"))
 		printf("          cgroup-only: %s; 32-bit (compat) callers and sockets created "
@@ -258,7 +306,10 @@ int cmd_status(int argc, char **argv)
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
-		if (pins_check_dir(dir, why, sizeof(why))) {
+		if (enf_gone) {
+			printf("integrity: NOT ENFORCING: %s\n", daemon_says);
+			broken = 1;
+		} else if (pins_check_dir(dir, why, sizeof(why))) {
 			printf("integrity: BROKEN: %s: the policy is not (fully) enforced\n", why);
 			broken = 1;
 		} else if (strcmp(daemon_says, "?") && strncmp(daemon_says, "ok", 2)) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bindings.h"
 #include "caps.h"
 #include "cgns_probe.h"
 #include "cgroup.h"
@@ -75,6 +77,10 @@ struct daemon {
 	int cur_gen;			/* the generation in force */
 	struct ring_buffer *rb;
 	long long rt_offset;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	struct og_binder bind;		/* the cgroups the selectors name now (bindings.c) */
+	bool bind_on;			/* ... followed (else as they were at start) */
+	bool bind_held;			/* this thread holds binder_lock() */
+	char cg_bound[4096];		/* a bound cgroup's path, copied under the lock */
 	struct cg_entry cg[CG_CACHE];
 	unsigned int cg_next;
 	char line[16384];
@@ -100,7 +106,22 @@ static const char *cg_lookup(struct daemon *d, __u64 id)
 {
 	struct cg_entry *e;
 	unsigned int i;
+	const char *bound = NULL;
 
+	if (d->bind_on && !d->bind_held) {
+		/* the binder thread may change the table: copy under its lock */
+		binder_lock(&d->bind);
+		bound = binder_path(&d->bind, id);
+		if (bound)
+			snprintf(d->cg_bound, sizeof(d->cg_bound), "%s", bound);
+		binder_unlock(&d->bind);
+		if (bound)
+			return d->cg_bound;
+	} else if (d->bind_on) {
+		bound = binder_path(&d->bind, id);
+		if (bound)
+			return bound;
+	}
 	for (i = 0; i < CG_CACHE; i++)
 		if (d->cg[i].id == id)
 			return d->cg[i].ok ? d->cg[i].path : NULL;
@@ -341,6 +362,28 @@ static struct og_policy *load_policy(struct daemon *d)
 	return p;
 }
 
+/*
+ * @p with the scopes' cgroups as bound now (bindings.c; without the binder,
+ * as they are), through the one expansion (expand.h).
+ */
+static int encode_bound(struct daemon *d, const struct og_policy *p, struct og_encoding *enc)
+{
+	struct og_bind_expand x;
+	struct og_bind_table bt;
+	int ret;
+
+	ret = d->bind_on ? binder_table(&d->bind, &bt) : bindings_static(p, &bt);
+	if (ret)
+		return ret;
+	ret = bind_expand(p, &bt, &x);
+	bindings_free(&bt);
+	if (ret)
+		return ret;
+	ret = policy_encode_bound(p, &x.b, enc);
+	bind_expand_free(&x);
+	return ret;
+}
+
 /* Put @p in force in one step; the names of its rules follow its generation. */
 static int install(struct daemon *d, const struct og_policy *p)
 {
@@ -349,7 +392,7 @@ static int install(struct daemon *d, const struct og_policy *p)
 	size_t nnames;
 	int gen, ret;
 
-	ret = policy_encode(p, &enc);
+	ret = encode_bound(d, p, &enc);
 	if (ret) {
 		log_warnx("%s: cannot encode the policy: %s", p->path, strerror(-ret));
 		return ret;
@@ -418,14 +461,30 @@ static void gaps_text(const struct daemon *d, const struct og_policy *p, char *c
 /* What `optguard status` reads. */
 static int write_state(struct daemon *d)
 {
-	char compat[1600], refused[1600], cmsg[1600], bypass[3300];
+	char compat[1600], refused[1600], cmsg[1600], bypass[3300], *text = NULL;
+	size_t tlen = 0;
+	FILE *m;
+	int ret;
 
 	gaps_text(d, d->pol, compat, refused, cmsg, sizeof(compat));
+	/* the bindings, read under the binder's lock; the file is written without it */
+	if (d->bind_on && (m = open_memstream(&text, &tlen))) {
+		if (!d->bind_held)
+			binder_lock(&d->bind);
+		binder_state(&d->bind, m);
+		if (!d->bind_held)
+			binder_unlock(&d->bind);
+		fclose(m);
+	}
+	d->st.bindings = text;
 	snprintf(bypass, sizeof(bypass), "%s%s%s", compat, compat[0] && cmsg[0] ? "; " : "", cmsg);
-	return state_write(&d->st, d->pol, d->policy_path, d->hooks,
-			   d->bpf.grp[OG_G_LSM].active ? "" : d->bpf.grp[OG_G_LSM].reason,
-			   caps_errno_text(&d->bpf.caps),
-			   d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
+	ret = state_write(&d->st, d->pol, d->policy_path, d->hooks,
+			  d->bpf.grp[OG_G_LSM].active ? "" : d->bpf.grp[OG_G_LSM].reason,
+			  caps_errno_text(&d->bpf.caps),
+			  d->names[d->cur_gen], d->nnames[d->cur_gen], bypass);
+	d->st.bindings = NULL;
+	free(text);
+	return ret;
 }
 
 /* Say, once, at start and on a reload, which rules what gets past. */
@@ -481,6 +540,8 @@ static int verify(struct daemon *d, bool restore)
 	struct tm tm;
 
 	d->verify_check = clock_ns(CLOCK_MONOTONIC);
+	if (d->bind_on && !d->bind.enf_id)
+		return 1;	/* the enforcer's cgroup is gone: follow_bindings() said so */
 	bad_links = pins_verify(&d->bpf, d->pin_sub, links, sizeof(links));
 	bad_maps = og_bpf_verify(&d->bpf, maps, sizeof(maps));
 	if (!bad_links && !bad_maps) {
@@ -518,6 +579,168 @@ static int verify(struct daemon *d, bool restore)
 	return bad_links + bad_maps;
 }
 
+static void emit_line(void *ctx, const char *line)
+{
+	struct daemon *d = ctx;
+
+	sink_write(&d->sink, line);
+}
+
+/*
+ * The keys of the cgroups made or removed, written at once (bindings.c runs
+ * it in its thread, under binder_lock()): 0 or -errno.
+ */
+static int rebind_keys(void *ctx)
+{
+	struct daemon *d = ctx;
+	long long t0 = clock_ns(CLOCK_MONOTONIC);
+	struct og_encoding enc;
+	int ret;
+
+	ret = encode_bound(d, d->pol, &enc);
+	if (ret)
+		return ret;
+	ret = og_bpf_rebind(&d->bpf, &enc);
+	encoding_free(&enc);
+	log_debug("bindings: keys written in %lld us", (clock_ns(CLOCK_MONOTONIC) - t0) / 1000);
+	return ret;
+}
+
+/*
+ * The cgroups the selectors name, or the enforcer's cgroup, changed
+ * (bindings.c): the keys follow, and the programs follow the enforcer's
+ * cgroup.  Cgroups made or removed go key by key into both generations
+ * (og_bpf_rebind(): no task was in a new cgroup's id before, none is in a
+ * removed one); anything else (a rename, a rescan) is a whole install into
+ * the idle generation and a flip, like a reload.
+ * Hook: the main loop, after each wait for events.
+ */
+static void follow_bindings(struct daemon *d)
+{
+	unsigned int f;
+	int ret;
+
+	binder_lock(&d->bind);
+	d->bind_held = true;
+	f = binder_take(&d->bind);
+	if (!f) {
+		d->bind_held = false;
+		binder_unlock(&d->bind);
+		return;
+	}
+	if ((f & OG_BIND_CHANGED) && !(f & OG_BIND_KEYS_DONE)) {
+		if (install(d, d->pol) == 0)
+			og_bpf_mirror(&d->bpf);
+		else
+			log_warnx("bindings: cannot install the keys of the cgroups bound now");
+	}
+	if (f & OG_BIND_ENF_GONE && !d->bind.enf_id) {
+		snprintf(d->st.integrity, sizeof(d->st.integrity), "the enforcer's cgroup %s was "
+			 "removed: nothing is attached, nothing is enforced until it is made again",
+			 d->pol->cgroup);
+		log_warnx("warning: %s", d->st.integrity);
+		snprintf(d->hooks, sizeof(d->hooks), "%s%snone on the cgroup (it is gone)",
+			 d->bpf.grp[OG_G_LSM].active ? "lsm/socket_setsockopt" : "",
+			 d->bpf.grp[OG_G_LSM].active ? ", " : "");
+	}
+	if (f & OG_BIND_ENF_NEW && d->bind.enf_id) {
+		ret = og_bpf_reattach(&d->bpf, d->pol->cgroup);
+		if (!ret)
+			ret = pins_repin(&d->bpf, d->pin_sub);
+		og_bpf_hooks(&d->bpf, d->hooks, sizeof(d->hooks));
+		if (ret) {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "the enforcer's cgroup %s "
+				 "was made again, but attaching to it failed: %s", d->pol->cgroup,
+				 strerror(-ret));
+			log_warnx("warning: %s", d->st.integrity);
+		} else {
+			snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
+			log_info("the enforcer's cgroup %s was made again (id %llu): the programs are "
+				 "attached to it", d->pol->cgroup, (unsigned long long)d->bind.enf_id);
+			verify(d, true);
+		}
+	}
+	binder_report(&d->bind, d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
+		      emit_line, d);
+	d->bind_held = false;
+	binder_unlock(&d->bind);
+	sink_flush(&d->sink);
+	write_state(d);
+}
+
+/*
+ * The daemon's part of the bindings (bindings.c), as hooks of cmd_run():
+ *   bind_begin()         before the load: watches, then the first scan;
+ *   bind_thread_start()  after the first state is written: the binder's
+ *                        thread and its wake-up fd in the loop's epoll set;
+ *   bind_hold()          in the loop, before a reload or an integrity check;
+ *   bind_release()       in the loop before the wait, and at the exit;
+ *   follow_bindings()    in the loop after the wait (above);
+ *   bind_end()           at the exit.
+ */
+static void bind_begin(struct daemon *d)
+{
+	/* watches first, then the scan: what is made from here on is seen */
+	if (binder_start(&d->bind, d->pol) == 0)
+		d->bind.fast = rebind_keys, d->bind.ctx = d;
+	if (d->bind.fd < 0)
+		log_warnx("warning: the scopes' cgroups are not followed: they stay bound to the "
+			  "cgroups there now");
+	else
+		d->bind_on = true;
+}
+
+static void bind_thread_start(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ~0ULL };
+
+	if (!d->bind_on)
+		return;
+	/* held but while the loop waits; the thread drops its capabilities itself */
+	binder_lock(&d->bind);
+	d->bind_held = true;
+	/*
+	 * Only a policy whose scopes name cgroups gets the thread: a second
+	 * thread makes every malloc() take its lock (a 10k-rule reload, P6,
+	 * some 5% slower); the main loop follows the enforcer's cgroup alone.
+	 */
+	if (!d->bind.nsel)
+		log_debug("bindings: no scope names a cgroup: the main loop follows the "
+			  "policy's cgroup");
+	else if (binder_thread_start(&d->bind, rebind_keys, d))
+		log_warnx("warning: bindings: no thread of their own: the main loop follows "
+			  "the cgroups");
+	else
+		log_debug("bindings: a thread of their own, %s", d->bind.how);
+	/* a cgroup made or removed wakes the loop like an event (follow_bindings()) */
+	if (epoll_ctl(ring_buffer__epoll_fd(d->rb), EPOLL_CTL_ADD,
+		      binder_wake_fd(&d->bind), &ev))
+		log_warn("bindings: cannot wait for cgroup changes");
+}
+
+/* The binder's thread held off while this one changes what it reads. */
+static void bind_hold(struct daemon *d)
+{
+	if (d->bind_on && !d->bind_held) {
+		binder_lock(&d->bind);
+		d->bind_held = true;
+	}
+}
+
+static void bind_release(struct daemon *d)
+{
+	if (d->bind_held) {
+		binder_unlock(&d->bind);
+		d->bind_held = false;
+	}
+}
+
+static void bind_end(struct daemon *d)
+{
+	if (d->bind_on)
+		binder_free(&d->bind);
+}
+
 /* SIGHUP: a new policy replaces the old in one step (0), or the old stays (-1). */
 static int reload_policy(struct daemon *d)
 {
@@ -541,11 +764,18 @@ static int reload_policy(struct daemon *d)
 	}
 	/* what the maps hold is checked first: a reload must restore deleted keys */
 	verify(d, false);
+	if (d->bind_on)
+		binder_set_policy(&d->bind, p);	/* its selectors, bound now */
 	if (caps_check_force(d->probe, p, &d->bpf) || assign_ids(d, p) || install(d, p)) {
 		log_warnx("reload: the policy in force stays");
+		if (d->bind_on)
+			binder_set_policy(&d->bind, d->pol);
 		policy_free(p);
 		return -1;
 	}
+	if (d->bind_on)
+		binder_report(&d->bind, d->sink.kind == OG_LOG_JSON ? OG_LOG_JSON : OG_LOG_TEXT,
+			      emit_line, d);
 	t_live = clock_ns(CLOCK_MONOTONIC);
 	policy_free(d->pol);
 	d->pol = p;
@@ -744,6 +974,7 @@ int cmd_run(int argc, char **argv)
 
 	if (sink_open(&d->sink, d->pol->log, d->pol->log_file))
 		goto out;
+	bind_begin(d);
 	lim.max_keys = 4096;
 	lim.max_ids = 1024;
 	{
@@ -815,6 +1046,7 @@ int cmd_run(int argc, char **argv)
 	snprintf(d->st.integrity, sizeof(d->st.integrity), "ok");
 	if (write_state(d))
 		goto out;
+	bind_thread_start(d);
 	/* everything privileged is done: what follows needs no capability */
 	/* give back what loading took (vmlinux BTF, verifier logs): the RSS of
 	 * bench/README.md P7 */
@@ -863,13 +1095,20 @@ int cmd_run(int argc, char **argv)
 	while (!got_quit) {
 		int n;
 
+		/* a reload and the integrity check hold the binder thread off meanwhile */
+		if (got_hup || clock_ns(CLOCK_MONOTONIC) - d->verify_check >=
+		    OG_VERIFY_MS * 1000000LL)
+			bind_hold(d);
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);
 		}
 		if (clock_ns(CLOCK_MONOTONIC) - d->verify_check >= OG_VERIFY_MS * 1000000LL)
 			verify(d, true);
+		bind_release(d);
 		n = og_bpf_events_pwait(&d->bpf, d->rb, &idle, &waitmask);
+		if (d->bind_on)
+			follow_bindings(d);
 		if (!got_hup)	/* a reload first: reading every counter can wait */
 			report_losses(d, false);
 		sink_flush(&d->sink);
@@ -880,6 +1119,7 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = 0;
 out:
+	bind_release(d);
 	if (d->rb) {
 		ring_buffer__consume(d->rb);
 		sink_flush(&d->sink);
@@ -909,6 +1149,7 @@ out:
 		log_warnx("stopped: the policy is NOT enforced any more: %s (someone removed or "
 			  "detached what was pinned under %s); run optguard again", why, d->pin_sub);
 	state_release(&d->st);
+	bind_end(d);
 	for (c = 0; c < OG_NGENS; c++)
 		names_free(d->names[c], d->nnames[c]);
 	policy_free(d->pol);

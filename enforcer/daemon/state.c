@@ -245,6 +245,8 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	put_kv(f, "bypass", bypass);
 	put_kv(f, "counters", st->pin_path);
 	put_kv(f, "integrity", st->integrity[0] ? st->integrity : "ok");
+	if (st->bindings)
+		fputs(st->bindings, f);
 	/* by id, the counters' index: an id no rule has is an empty line */
 	for (i = 0; i < nnames; i++)
 		put_kv(f, "rule", names[i] ? names[i] : "");

@@ -12,6 +12,7 @@
 
 #include "policy.h"
 
+
 #define OG_RUN_DIR	"/run/optguard"
 
 struct og_state {
@@ -21,6 +22,7 @@ struct og_state {
 	char reload_path[512];	/* the answer to the last reload, for `optguard reload` */
 	char pin_path[600];	/* pinned counters (pins.h), for `status` */
 	char integrity[1100];	/* "ok", or what the last check found wrong */
+	const char *bindings;	/* lines of binder_state() (bindings.h), or NULL */
 };
 
 /*

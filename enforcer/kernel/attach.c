@@ -24,12 +24,13 @@ size_t og_bpf_links(const struct og_bpf *b, struct og_link_ref *out, size_t n)
 	for (i = 0; i < og_nprogs && k < n; i++)
 		if (b->links[i])
 			out[k++] = (struct og_link_ref){ b->links[i], og_progs[i].pin,
-							 og_progs[i].section };
+							 og_progs[i].section,
+							 og_progs[i].attach == OG_ATTACH_CGROUP };
 	/* the guard of optguard's own objects (guard.c) */
 	for (i = 0; i < 2 && k < n; i++)
 		if (b->guard_links[i])
 			out[k++] = (struct og_link_ref){ b->guard_links[i], guard_pin[i],
-							 guard_hook[i] };
+							 guard_hook[i], false };
 	return k;
 }
 
@@ -141,6 +142,50 @@ int og_bpf_attach(struct og_bpf *b, const char *path)
 	for (g = 0; g < OG_NGENS; g++)
 		__atomic_store_n(&b->skel->bss->og_cfg[g].lsm, b->grp[OG_G_LSM].active,
 				 __ATOMIC_RELEASE);
+	return 0;
+}
+
+int og_bpf_reattach(struct og_bpf *b, const char *path)
+{
+	struct bpf_link *nl[OG_MAX_PROGS] = { NULL };
+	__u32 zero = 0;
+	size_t i;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* the LSM programs act below the new cgroup from here on */
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.og_root_cgroup), &zero, &fd, BPF_ANY)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	/* the cgroup rows attached to the old cgroup, setsockopt first (the table's order) */
+	for (i = 0; i < og_nprogs && !ret; i++) {
+		if (og_progs[i].attach != OG_ATTACH_CGROUP || !b->links[i])
+			continue;
+		nl[i] = bpf_program__attach_cgroup(og_prog(b->skel, i), fd);
+		if (!nl[i]) {
+			ret = -errno;
+			log_warnx("bpf: cannot attach %s to %s: %s", og_progs[i].section, path,
+				  strerror(-ret));
+		}
+	}
+	close(fd);
+	if (ret) {
+		for (i = 0; i < og_nprogs; i++)
+			if (nl[i])
+				bpf_link__destroy(nl[i]);
+		return ret;
+	}
+	/* the old links went with the old cgroup: their fds only are left */
+	for (i = 0; i < og_nprogs; i++)
+		if (nl[i]) {
+			bpf_link__destroy(b->links[i]);
+			b->links[i] = nl[i];
+		}
+	b->reattached++;
 	return 0;
 }
 

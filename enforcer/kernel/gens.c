@@ -251,6 +251,63 @@ out:
 	return ret;
 }
 
+int og_bpf_rebind(struct og_bpf *b, const struct og_encoding *enc)
+{
+	struct optguard_bpf *s = b->skel;
+	int fds[2] = { bpf_map__fd(s->maps.og_rules), bpf_map__fd(s->maps.og_force) };
+	int other_fd = bpf_map__fd(s->maps.og_other_slots);
+	__u32 active = __atomic_load_n(&s->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;
+	__u32 idle = active ^ 1, g;
+	struct og_gen_set *want[2];
+	bool both[2];
+	size_t i;
+	int m, ret = 0;
+
+	/* what the active generation holds must be known, else a full install */
+	if (b->unknown[0][active] || b->unknown[1][active])
+		return -EAGAIN;
+	if (enc->nkeys > b->key_cap / 2 || enc->nids > b->id_cap || enc->nfkeys > b->key_cap / 2)
+		return -E2BIG;
+	want[0] = gen_set_new(enc->keys, enc->vals, sizeof(*enc->vals), enc->nkeys);
+	want[1] = gen_set_new(enc->fkeys, enc->fsets, sizeof(*enc->fsets), enc->nfkeys);
+	if (!want[0] || !want[1]) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* the idle generation too, where it holds what the active one does (mirrored) */
+	for (m = 0; m < 2; m++)
+		both[m] = b->held[m][idle] == b->held[m][active] && !b->unknown[m][idle];
+	for (i = 0; i < enc->nother; i++)
+		if (bpf_map_update_elem(other_fd, &enc->other[i].key, &enc->other[i].slot,
+					BPF_ANY)) {
+			ret = -errno;
+			goto out;
+		}
+	/*
+	 * The levels first (a level with no key yet costs a lookup that misses),
+	 * then the keys: a new cgroup's keys appear one by one, each in one map
+	 * update; a removed cgroup's go, and no task can be in it any more.
+	 */
+	for (g = 0; g < OG_NGENS; g++) {
+		if (g != active && !both[0])
+			continue;
+		for (i = 0; i < OG_NSLOTS; i++)
+			__atomic_or_fetch(&s->bss->og_slot_info[g][i], enc->slot_info[i],
+					  __ATOMIC_RELEASE);
+		__atomic_or_fetch(&s->bss->og_force_info[g], enc->force_info, __ATOMIC_RELEASE);
+	}
+	for (m = 0; m < 2 && !ret; m++) {
+		ret = sync_gen(fds[m], active, &b->held[m][active], &b->unknown[m][active], want[m]);
+		if (!ret && both[m])
+			ret = sync_gen(fds[m], idle, &b->held[m][idle], &b->unknown[m][idle],
+				       want[m]);
+	}
+out:
+	gen_set_put(want[0]);
+	gen_set_put(want[1]);
+	return ret;
+}
+
 int og_bpf_mirror(struct og_bpf *b)
 {
 	__u32 active = __atomic_load_n(&b->skel->bss->og_active_gen, __ATOMIC_ACQUIRE) & 1;

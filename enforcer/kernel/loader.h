@@ -33,6 +33,7 @@ struct og_bpf {
 	/* what each generation of og_rules [0] and og_force [1] holds (NULL: nothing) */
 	struct og_gen_set *held[2][OG_NGENS];
 	bool unknown[2][OG_NGENS];	/* an update failed: what it holds is not known */
+	int reattached;		/* times the cgroup links were attached to a recreated cgroup */
 	int idle_timeout_ms;	/* the longest idle wait (0: none, wait for an event) */
 	/* lsm/bpf and lsm/bpf_map guarding the objects above (guard.c), NULL when off */
 	struct guard_bpf *guard;
@@ -46,6 +47,7 @@ struct og_link_ref {
 	struct bpf_link *link;
 	const char *pin;	/* pin_dir/dN/link-<pin> */
 	const char *hook;	/* "cgroup/setsockopt", "lsm/bpf (guard)" ... */
+	bool cgroup;		/* on the policy's cgroup (OG_ATTACH_CGROUP) */
 };
 /* Every link @b holds, the programs' (og_progs order) then the guard's: how many. */
 size_t og_bpf_links(const struct og_bpf *b, struct og_link_ref *out, size_t n);
@@ -84,6 +86,26 @@ int og_bpf_install(struct og_bpf *b, const struct og_encoding *enc);
  * writes what differs from it.  0 or -errno.
  */
 int og_bpf_mirror(struct og_bpf *b);
+/*
+ * A change of bindings only (daemon/bindings.c; gens.c): @enc is the policy in force
+ * with keys added for cgroups just made and removed for cgroups gone, which
+ * no task can have been in before (made) or be in now (removed).  Written
+ * key by key into the active generation, each key in one map update, and
+ * into the idle one where it holds the same (mirrored); the level bits of
+ * slot_info are set first.  No flip, no grace period: a call finds a new
+ * cgroup's key or does not, never half a policy.  -EAGAIN when what the
+ * active generation holds is not known (og_bpf_verify()): og_bpf_install()
+ * then.  0 or -errno.
+ */
+int og_bpf_rebind(struct og_bpf *b, const struct og_encoding *enc);
+/*
+ * The enforcer's cgroup was removed and made again at @path (attach.c):
+ * attach the cgroup rows of og_progs[] that were attached to the old one
+ * to the new one, point the LSM programs' cgroup array at it, and drop the
+ * links of the old one.  All or nothing: on failure the old links stay
+ * (to retry).  0 or -errno.
+ */
+int og_bpf_reattach(struct og_bpf *b, const char *path);
 /*
  * Attach what loaded: the LSM programs globally (lsm/socket_setsockopt is
  * checked to run, else detached with the reason in b->grp[OG_G_LSM]), the

@@ -62,23 +62,30 @@ int pins_open_old(const char *pin_dir, struct og_old_pins *old)
 		if (!pins_is_daemon_dir(e))
 			continue;
 		snprintf(old->dirs[old->ndirs], sizeof(old->dirs[0]), "%s/%s", pin_dir, e->d_name);
-		sub = opendir(old->dirs[old->ndirs]);
 		old->ndirs++;
-		if (!sub)
-			continue;
-		while ((f = readdir(sub)) && old->nlinks < OG_MAX_OLD_LINKS) {
-			struct bpf_link *l;
+		/* its links, and those to a recreated enforcer cgroup (pins_repin()) */
+		for (int r = 0; r < 2; r++) {
+			char sdir[700];
 
-			if (strncmp(f->d_name, "link-", 5) != 0)
+			snprintf(sdir, sizeof(sdir), "%s%s", old->dirs[old->ndirs - 1],
+				 r ? "/" OG_PIN_REBOUND : "");
+			sub = opendir(sdir);
+			if (!sub)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", old->dirs[old->ndirs - 1], f->d_name);
-			l = bpf_link__open(path);
-			if (l)
-				old->links[old->nlinks++] = l;
-			else
-				log_warn("cannot open the pinned link %s", path);
+			while ((f = readdir(sub)) && old->nlinks < OG_MAX_OLD_LINKS) {
+				struct bpf_link *l;
+
+				if (strncmp(f->d_name, "link-", 5) != 0)
+					continue;
+				snprintf(path, sizeof(path), "%s/%s", sdir, f->d_name);
+				l = bpf_link__open(path);
+				if (l)
+					old->links[old->nlinks++] = l;
+				else
+					log_warn("cannot open the pinned link %s", path);
+			}
+			closedir(sub);
 		}
-		closedir(sub);
 	}
 	closedir(d);
 	if (old->nlinks)
@@ -161,6 +168,17 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	for (i = 0; i < n; i++)
 		if ((ret = pin_one(links[i].link, dir, links[i].pin)))
 			return ret;
+	/*
+	 * Where the links to a recreated enforcer cgroup go (pins_repin()): made
+	 * now, owned by root, since the daemon has no capability left to write
+	 * into the protected directory when that happens.
+	 */
+	snprintf(path, sizeof(path), "%s/" OG_PIN_REBOUND, dir);
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		ret = -errno;
+		log_warn("%s", path);
+		return ret;
+	}
 	snprintf(path, sizeof(path), "%s/counters", dir);
 	if (bpf_obj_pin(og_bpf_counters_fd(b), path)) {
 		ret = -errno;
@@ -222,6 +240,14 @@ int pins_check_dir(const char *dir, char *why, size_t len)
 		}
 		struct bpf_link *l = bpf_link__open(path);
 
+		if (l && !link_attached(l)) {
+			/* the enforcer's cgroup made again: its links are in dN/rebound */
+			char rp[1100];
+
+			bpf_link__destroy(l);
+			snprintf(rp, sizeof(rp), "%s/" OG_PIN_REBOUND "/%s", dir, e->d_name);
+			l = access(rp, F_OK) ? bpf_link__open(path) : bpf_link__open(rp);
+		}
 		if (!l || !link_attached(l)) {
 			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", e->d_name + 5);
 			bad++;
@@ -252,7 +278,10 @@ int pins_verify(struct og_bpf *b, const char *dir, char *why, size_t len)
 	for (i = 0; i < n; i++) {
 		size_t at = strlen(why);
 
-		snprintf(path, sizeof(path), "%s/link-%s", dir, links[i].pin);
+		/* the cgroup links of a recreated cgroup: pins_repin() */
+		snprintf(path, sizeof(path), "%s%s/link-%s", dir,
+			 b->reattached && links[i].cgroup ? "/" OG_PIN_REBOUND : "",
+			 links[i].pin);
 		if (!link_attached(links[i].link)) {
 			snprintf(why + at, len - at, "%s%s detached", at ? ", " : "", links[i].pin);
 			bad++;
@@ -286,4 +315,31 @@ void pins_keep_old(struct og_old_pins *old)
 		bpf_link__destroy(old->links[i]);
 	}
 	memset(old, 0, sizeof(*old));
+}
+
+int pins_repin(struct og_bpf *b, const char *dir)
+{
+	struct og_link_ref links[OG_MAX_LINKS];
+	size_t i, n = og_bpf_links(b, links, OG_MAX_LINKS);
+	char sub[700], path[1024];
+	int ret;
+
+	snprintf(sub, sizeof(sub), "%s/" OG_PIN_REBOUND, dir);
+	/* the pins of an earlier recreation: their links are gone with that cgroup */
+	for (i = 0; i < og_nprogs; i++)
+		if (og_progs[i].attach == OG_ATTACH_CGROUP) {
+			snprintf(path, sizeof(path), "%s/link-%s", sub, og_progs[i].pin);
+			unlink(path);
+		}
+	for (i = 0; i < n; i++) {
+		if (!links[i].cgroup)
+			continue;
+		snprintf(path, sizeof(path), "%s/link-%s", sub, links[i].pin);
+		if (bpf_link__pin(links[i].link, path)) {
+			ret = -errno;
+			log_warn("cannot pin %s", path);
+			return ret;
+		}
+	}
+	return 0;
 }

@@ -16,6 +16,8 @@
 #define OG_MAX_OLD_LINKS 64
 /* the owner of pins and pin directories: (uid_t)-2, a uid no process has (pins.c) */
 #define OG_PIN_OWNER ((unsigned int)-2)
+/* pin_dir/dN/rebound: the links to a recreated enforcer cgroup (pins_repin()) */
+#define OG_PIN_REBOUND "rebound"
 
 struct og_old_pins {
 	struct bpf_link *links[OG_MAX_OLD_LINKS];
@@ -33,6 +35,12 @@ int pins_bpffs(const char *pin_dir);
 int pins_open_old(const char *pin_dir, struct og_old_pins *old);
 /* Pin @b's links and counters in pin_dir/d<PID>; its path into @dir. */
 int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len);
+/*
+ * After og_bpf_reattach(): pin @b's cgroup links in @dir/rebound (made by
+ * pins_save(), owned by root: writable without capabilities), replacing
+ * those of an earlier recreation.  0 or -errno.
+ */
+int pins_repin(struct og_bpf *b, const char *dir);
 /* Detach the old links and remove their pins (after pins_save). */
 void pins_drop_old(struct og_old_pins *old);
 /* Close the old links' fds without touching their pins (they stay attached). */

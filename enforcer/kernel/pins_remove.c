@@ -66,10 +66,11 @@ static int wait_progs_gone(int ms)
 	return -ETIMEDOUT;
 }
 
-/* What optguard pins in a pin_dir/dN directory: link-NAME and counters */
+/* What optguard pins in a pin_dir/dN directory: link-NAME, counters, rebound/ */
 static bool is_our_pin(const char *name)
 {
-	return !strncmp(name, "link-", 5) || !strcmp(name, "counters");
+	return !strncmp(name, "link-", 5) || !strcmp(name, "counters") ||
+	       !strcmp(name, OG_PIN_REBOUND);
 }
 
 /*
@@ -93,6 +94,13 @@ static int remove_dir(const char *dir, size_t *n)
 		if (!is_our_pin(e->d_name)) {
 			log_warnx("%s: not pinned by optguard: left as it is", path);
 			ret = -ENOTEMPTY;
+			continue;
+		}
+		/* the links to a recreated enforcer cgroup (pins_repin()) */
+		if (!strcmp(e->d_name, OG_PIN_REBOUND)) {
+			int r = remove_dir(path, n);
+
+			ret = ret ?: r;
 			continue;
 		}
 		/*

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Policy -> the maps of optguard.h. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,14 @@ static int add_key(void *ctx, const struct og_key *k)
 		if (!v)
 			return -ENOMEM;
 		enc->vals = v;
+		int *pr = realloc(enc->kprio, ncap * sizeof(*pr));
+
+		if (!pr)
+			return -ENOMEM;
+		enc->kprio = pr;
 		rk->cap = ncap;
 	}
+	enc->kprio[enc->nkeys] = k->prio;
 	enc->keys[enc->nkeys] = (struct og_rule_key){ .slot = rk->slot, .uid = k->uid,
 						      .cgid = k->cgid };
 	enc->vals[enc->nkeys] = rk->r;
@@ -152,6 +159,62 @@ static int add_key(void *ctx, const struct og_key *k)
 		enc->slot_info[rk->slot] |= 1u << k->cglevel;
 	else
 		enc->slot_info[rk->slot] |= OG_SI_ANYCG;
+	return 0;
+}
+
+static int key_prio_cmp(const void *a, const void *b, void *arg)
+{
+	const struct og_encoding *enc = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct og_rule_key *x = &enc->keys[i], *y = &enc->keys[j];
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->cgid != y->cgid)
+		return x->cgid < y->cgid ? -1 : 1;
+	if (enc->kprio[i] != enc->kprio[j])
+		return enc->kprio[j] - enc->kprio[i];	/* the highest first */
+	return i < j ? -1 : i > j;		/* then the rule written first */
+}
+
+/*
+ * A cgroup bound to two scopes (patterns, units: bind.h) may get two keys
+ * for one option and uid: the kernel holds one, that of the selector of
+ * highest prio; the others go.
+ */
+static int dedup_keys(struct og_encoding *enc)
+{
+	size_t n = enc->nkeys ? enc->nkeys : 1, i, o = 0;
+	size_t *idx = malloc(n * sizeof(*idx));
+	struct og_rule_key *k = malloc(n * sizeof(*k));
+	struct og_rule *v = malloc(n * sizeof(*v));
+
+	if (!idx || !k || !v) {
+		free(idx);
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < enc->nkeys; i++)
+		idx[i] = i;
+	qsort_r(idx, enc->nkeys, sizeof(*idx), key_prio_cmp, enc);
+	for (i = 0; i < enc->nkeys; i++) {
+		const struct og_rule_key *x = &enc->keys[idx[i]];
+
+		if (o && k[o - 1].slot == x->slot && k[o - 1].uid == x->uid &&
+		    k[o - 1].cgid == x->cgid)
+			continue;
+		k[o] = *x;
+		v[o++] = enc->vals[idx[i]];
+	}
+	memcpy(enc->keys, k, o * sizeof(*k));
+	memcpy(enc->vals, v, o * sizeof(*v));
+	enc->nkeys = o;
+	free(idx);
+	free(k);
+	free(v);
 	return 0;
 }
 
@@ -196,6 +259,8 @@ int policy_encode_bound(const struct og_policy *p, const struct og_bindings *b,
 		ret = expand_rule(p, b, i, add_key, &rk);
 	}
 	enc->cfg.other_slots = enc->nother;
+	if (!ret && b && b->shared)
+		ret = dedup_keys(enc);
 	if (!ret)
 		ret = encode_force(p, b, enc);
 	if (ret)
@@ -207,6 +272,8 @@ void encoding_free(struct og_encoding *enc)
 {
 	free(enc->keys);
 	free(enc->vals);
+	free(enc->kprio);
+	enc->kprio = NULL;
 	free(enc->fkeys);
 	free(enc->fsets);
 	enc->keys = NULL;

@@ -18,6 +18,7 @@ struct og_other_slot {
 struct og_encoding {
 	struct og_rule_key *keys;	/* without the generation bit */
 	struct og_rule *vals;
+	int *kprio;		/* per key: the prio of the selector that made it (bind.h) */
 	size_t nkeys;
 	__u32 slot_info[OG_NSLOTS];
 	struct og_other_slot other[OG_NSLOTS_OTHER];

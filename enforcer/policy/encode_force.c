@@ -92,6 +92,9 @@ struct force_keys {
 	struct og_encoding *enc;
 	size_t cap, n;
 	int lv[OG_FORCE_MAX], on[OG_FORCE_MAX];
+	/* per set, the prio (bind.h) that claimed each force index: the higher wins */
+	int (*claim)[OG_FORCE_MAX];
+	size_t claim_cap;
 };
 
 /* Every rule of a forced option claims it at its keys: the most specific one wins. */
@@ -101,12 +104,29 @@ static int add(void *ctx, const struct og_key *k)
 	const struct og_rule_def *d = &fk->p->rules[k->rule];
 	int idx = force_index(fk->p, k->o.level, k->o.optname, &fk->n, fk->lv, fk->on, false);
 	struct og_force_set *s;
+	size_t at;
 
 	if (idx < 0)
 		return 0;
 	s = set_of(fk->enc, &fk->cap, k->uid, k->cgid, k->cglevel);
 	if (!s)
 		return -ENOMEM;
+	at = s - fk->enc->fsets;
+	if (fk->cap > fk->claim_cap) {
+		int (*nc)[OG_FORCE_MAX] = realloc(fk->claim, fk->cap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		fk->claim = nc;
+		fk->claim_cap = fk->cap;
+	}
+	if (s->claimed & (1u << idx)) {
+		/* a cgroup bound to two scopes: the more specific selector's rule decides */
+		if (fk->claim[at][idx] >= k->prio)
+			return 0;
+		s->forced &= ~(1u << idx);
+	}
+	fk->claim[at][idx] = k->prio;
 	s->claimed |= 1u << idx;
 	if (forces(d) && optref_forceable(k->o)) {
 		s->forced |= 1u << idx;
@@ -143,5 +163,7 @@ int encode_force(const struct og_policy *p, const struct og_bindings *b,
 	enc->nforced = fk.n;
 	if (!fk.n)
 		return 0;
-	return expand_policy(p, b, NULL, add, &fk);
+	ret = expand_policy(p, b, NULL, add, &fk);
+	free(fk.claim);
+	return ret;
 }

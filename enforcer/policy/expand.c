@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "bind.h"
 #include "cgroup.h"
 #include "expand.h"
 
@@ -38,8 +39,12 @@ int expand_rule(const struct og_policy *p, const struct og_bindings *b, size_t i
 		k.opt = o;
 		k.o = rule_opt(r, o);
 		for (c = 0; c < nc; c++) {
+			/* a path not made yet, a pattern, a unit: no cgroup until one is bound */
+			if (bound.cg && !bound.cg[c].id)
+				continue;
 			k.cgid = bound.cg ? bound.cg[c].id : 0;
 			k.cglevel = bound.cg ? bound.cg[c].level : 0;
+			k.prio = bound.cg ? bound.cg[c].prio : 0;
 			for (u = 0; u < nu; u++) {
 				k.uid = s && s->nuids ? s->uids[u] : OG_UID_ANY;
 				ret = fn(ctx, &k);
@@ -157,8 +162,8 @@ out:
 static int rank(const struct og_scope *s, struct og_scope_binding bound, const char *cgroup_path,
 		__u32 uid)
 {
-	char norm[PATH_MAX];
-	int deepest = -1;
+	char norm[PATH_MAX], mnt[PATH_MAX] = "";
+	int deepest = -1, at;
 	size_t i;
 	bool uid_ok = false;
 
@@ -172,9 +177,20 @@ static int rank(const struct og_scope *s, struct og_scope_binding bound, const c
 		return 1;
 	if (!cgroup_path || path_normalize(cgroup_path, norm, sizeof(norm)))
 		return -1;
-	for (i = 0; i < bound.n; i++)
-		if (path_within(norm, bound.cg[i].path) && bound.cg[i].level > deepest)
-			deepest = bound.cg[i].level;
+	for (i = 0; i < bound.n; i++) {
+		if (!bound.cg[i].path)
+			continue;
+		if (bound.cg[i].kind == OG_SEL_PATH) {
+			at = path_within(norm, bound.cg[i].path) ? bound.cg[i].level : -1;
+		} else {
+			/* a pattern or unit: the deepest of the caller's cgroup and ancestors it names */
+			if (!mnt[0] && cg2_mount(mnt, sizeof(mnt)))
+				return -1;
+			at = bind_covers(&bound.cg[i], mnt, mnt, norm);
+		}
+		if (at > deepest)
+			deepest = at;
+	}
 	if (deepest < 0)
 		return -1;
 	return 2 * (deepest + 1) + (s->nuids ? 1 : 0);

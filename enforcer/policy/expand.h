@@ -31,6 +31,7 @@ struct og_scope_binding {
 struct og_bindings {
 	const struct og_scope_binding *scope;
 	size_t nscopes;
+	bool shared;		/* a cgroup is bound to two scopes: keys ordered by prio */
 };
 
 /*
@@ -55,6 +56,7 @@ struct og_key {
 	__u32 uid;		/* OG_UID_ANY: the scope names no uid */
 	__u64 cgid;		/* 0: the scope names no cgroup */
 	int cglevel;		/* depth of cgid below the cgroup2 mount (0 without) */
+	int prio;		/* bind_prio() of the selector that bound cgid (bind.h; 0 without) */
 };
 
 /* Called for each key; a non-zero return stops the expansion and is returned. */

@@ -32,10 +32,22 @@ struct og_value {
 	char str[OG_STR_MAX];
 };
 
+/*
+ * What a scope's cgroup selector names (optguard.ini(5), "Scopes"): a path,
+ * a glob pattern (fnmatch(3) per path component) or, for `unit = NAME`,
+ * a cgroup directory named NAME anywhere below the enforcer's cgroup.  The
+ * daemon binds each to the cgroups there now (daemon/bindings.c; bind.h).
+ */
+enum og_sel_kind { OG_SEL_PATH = 0, OG_SEL_GLOB, OG_SEL_UNIT };
+
 struct og_scope_cgroup {
-	char *path;		/* absolute, normalised (no trailing '/') */
-	__u64 id;		/* cgroup id (the cgroup2 inode number) */
-	int level;		/* depth below the real root (cgroupns.h): root = 0 */
+	char *path;		/* PATH, GLOB: absolute, normalised (no trailing '/'); UNIT: NAME */
+	enum og_sel_kind kind;
+	int line;		/* of its cgroup = or unit = key */
+	__u64 id;		/* PATH: cgroup id (the cgroup2 inode number) at parse; 0: none yet */
+	int level;		/* PATH, GLOB: depth below the real root (cgroupns.h): root = 0; UNIT: -1 */
+	int prio;		/* bind_prio() (bind.h): of this selector, or in a binding table
+				 * (bind_expand()) of the selector that bound the cgroup */
 };
 
 struct og_scope {

@@ -106,4 +106,61 @@ check "systemctl stop, then optguard unload" sh -c \
 	"timeout 120 systemctl stop optguard.service && '$OPTGUARD' unload > /dev/null"
 is "$(mark)" "set=0 get=5" "unloaded: nothing enforced"
 is "$(ls /sys/fs/bpf/optguard 2>/dev/null | wc -l)" 0 "unloaded: no pins left"
+
+# --- unit = NAME: a unit's cgroup wherever its slice puts it, across restarts ---
+# (enforcer/daemon/bindings.c).  The policy covers the whole host (the units'
+# cgroups are in system.slice); each probe waits 0.5 s before its call, past
+# the window between the cgroup's mkdir and its keys (optguard(8), BINDINGS).
+cat > "$pol" <<INI
+[enforcer]
+log = json
+log_rate = 0
+
+[scope:units]
+unit = og-bind.service, og-transient.service
+
+[rule:units-mark]
+scope = units
+option = SO_MARK
+action = deny
+errno = EACCES
+INI
+chmod 0644 "$pol"
+mkdir -p /run/systemd/system
+cat > /run/systemd/system/og-bind.service <<UNIT
+[Service]
+ExecStart=/bin/sh -c 'sleep 0.5; $SOCKOPT 1 36 5 > /run/og-bind.out 2>&1; exec sleep 1000'
+UNIT
+systemctl daemon-reload
+check "systemctl start optguard with a unit = scope" timeout 300 systemctl start optguard.service
+rm -f /run/og-bind.out
+check "systemctl start og-bind.service (after optguard)" timeout 60 systemctl start og-bind.service
+is "$(until_is 20 "$eacces" cat /run/og-bind.out)" "$eacces" \
+	"unit = og-bind.service: the unit's call is refused (EACCES)"
+cg1=$(stat -c %i "$CG2/system.slice/og-bind.service" 2>/dev/null)
+rm -f /run/og-bind.out
+check "systemctl restart og-bind.service" timeout 60 systemctl restart og-bind.service
+cg2=$(stat -c %i "$CG2/system.slice/og-bind.service" 2>/dev/null)
+like "$cg1 $cg2" '^[0-9]+ [0-9]+$' "the unit's cgroup ids before and after ($cg1, $cg2)"
+is "$([ "$cg1" != "$cg2" ] && echo new)" new "the restart made a new cgroup (a new id)"
+is "$(until_is 20 "$eacces" cat /run/og-bind.out)" "$eacces" \
+	"after systemctl restart: the unit's rules still apply"
+like "$("$OPTGUARD" status 2>&1)" "units +bound +$CG2/system.slice/og-bind.service \(id $cg2," \
+	"optguard status: the unit bound to its new cgroup"
+if command -v systemd-run > /dev/null; then
+	# (no --wait nor --pipe: those need D-Bus, which this guest has not)
+	rm -f /run/og-transient.out
+	timeout 60 systemd-run --quiet --unit=og-transient \
+		/bin/sh -c "sleep 0.5; $SOCKOPT 1 36 5 > /run/og-transient.out 2>&1" 2>&1 |
+		sed 's/^/# systemd-run: /'
+	is "$(until_is 20 "$eacces" cat /run/og-transient.out)" "$eacces" \
+		"a transient systemd-run --unit=og-transient started after optguard gets its rules"
+	check "the binding of the transient unit is an event" \
+		wait_grep "$ev" '"event":"bind","scope":"units","cgroup":"/system.slice/og-transient.service"'
+else
+	skip "no systemd-run on this machine" "a transient systemd-run --unit started after optguard"
+fi
+systemctl stop og-bind.service
+check "systemctl stop, then optguard unload (the unit = part)" sh -c \
+	"timeout 120 systemctl stop optguard.service && '$OPTGUARD' unload > /dev/null"
 finish

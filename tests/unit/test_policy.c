@@ -905,9 +905,40 @@ static void test_cgroup_errors(void)
 	char text[8192], deep[PATH_MAX];
 	int i, o;
 
-	expect_error("scope cgroup that does not exist",
+	/* a path not made yet, a pattern and a unit are valid: the daemon binds them */
+	{
+		struct og_policy *p = expect_good("scope cgroup not made yet",
+						  "[scope:s]\n"
+						  "cgroup = @/a, @/missing, @/a*/b\n"
+						  "unit = x.service\n", 1);
+
+		if (p) {
+			const struct og_scope *sc = &p->scopes[0];
+
+			ok(sc->ncgroups == 4 && sc->cgroups[0].kind == OG_SEL_PATH &&
+			   sc->cgroups[0].id && sc->cgroups[1].kind == OG_SEL_PATH &&
+			   !sc->cgroups[1].id && sc->cgroups[2].kind == OG_SEL_GLOB &&
+			   sc->cgroups[3].kind == OG_SEL_UNIT &&
+			   !strcmp(sc->cgroups[3].path, "x.service"),
+			   "a path, a path not made yet, a pattern and a unit: their kinds");
+			policy_free(p);
+		}
+	}
+	expect_error("scope cgroup not made yet, not below the cgroup2 mount",
 		     "[scope:s]\n"
-		     "cgroup = @/a, @/missing\n", 2, "cgroup directory '@/missing' does not exist");
+		     "cgroup = /nonexistent/x\n", 2,
+		     "cgroup '/nonexistent/x' is not below the cgroup2 mount");
+	expect_error("scope pattern outside the enforcer cgroup",
+		     "[enforcer]\n"
+		     "cgroup = @/a\n"
+		     "[scope:s]\n"
+		     "cgroup = @/x*\n", 4, "cgroup '@/x*' is outside the enforcer cgroup");
+	expect_error("unit that is no directory name",
+		     "[scope:s]\n"
+		     "unit = a/b.service\n", 2, "unit 'a/b.service' is not a unit name");
+	expect_error("a pattern listed twice",
+		     "[scope:s]\n"
+		     "cgroup = @/a*, @/a*\n", 2, "cgroup '@/a*' is listed twice");
 	expect_error("scope cgroup that is a file",
 		     "[scope:s]\n"
 		     "cgroup = $/cgroup.procs\n", 2, "cgroup '$/cgroup.procs' is not a directory");
