@@ -36,11 +36,22 @@ int pins_bpffs(const char *pin_dir)
 	return 0;
 }
 
-/* pin_dir/dN, for N the pid of the daemon that made it */
+/*
+ * A daemon's directory: pin_dir/inst-ID (ID: the daemon instance's 16 hex
+ * digits, OG_PIN_SUB_PREFIX), or pin_dir/dN, the name an earlier version
+ * gave it (N a pid), still taken over and unloaded.
+ */
 static int is_daemon_dir(const struct dirent *e)
 {
 	const char *p = e->d_name;
+	size_t n = strlen(OG_PIN_SUB_PREFIX), i;
 
+	if (!strncmp(p, OG_PIN_SUB_PREFIX, n)) {
+		for (i = 0, p += n; p[i]; i++)
+			if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+				return 0;
+		return i == 16;
+	}
 	if (p[0] != 'd' || !p[1])
 		return 0;
 	for (p++; *p; p++)
@@ -137,7 +148,8 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0700);
 }
 
-int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
+/* Pin everything into @dir, which this daemon made: 0 or -errno */
+static int pin_all(struct og_bpf *b, const char *pin_dir, const char *dir)
 {
 	static const char *const force_names[] = { "sock-create", "connect4", "connect6",
 						   "sockops", "post-create" };
@@ -145,20 +157,6 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	size_t i;
 	int ret;
 
-	ret = pins_bpffs(pin_dir);
-	if (ret)
-		return ret;
-	if (mkdir_p(pin_dir) && errno != EEXIST) {
-		ret = -errno;
-		log_warn("%s", pin_dir);
-		return ret;
-	}
-	snprintf(dir, len, "%s/d%d", pin_dir, getpid());
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		ret = -errno;
-		log_warn("%s", dir);
-		return ret;
-	}
 	if ((ret = pin_one(b->link, dir, "setsockopt")) || (ret = pin_one(b->lsm_link, dir, "lsm")) ||
 	    (ret = pin_one(b->uring_link, dir, "lsm-uring")) ||
 	    (ret = pin_one(b->cmsg_link, dir, "lsm-sendmsg")))
@@ -178,6 +176,42 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	if ((ret = protect(path, 0)) || (ret = protect(dir, 0111)) || (ret = protect(pin_dir, 0111)))
 		return ret;
 	return 0;
+}
+
+static int remove_dir(const char *dir, size_t *n);
+
+int pins_save(struct og_bpf *b, const char *pin_dir, const char *instance, char *dir,
+	      size_t len)
+{
+	size_t n;
+	int ret;
+
+	ret = pins_bpffs(pin_dir);
+	if (ret)
+		return ret;
+	if (mkdir_p(pin_dir) && errno != EEXIST) {
+		ret = -errno;
+		log_warn("%s", pin_dir);
+		return ret;
+	}
+	/*
+	 * Ours alone: a directory that exists is another daemon's (never
+	 * ours to pin into, nor to remove), so EEXIST is an error.
+	 */
+	snprintf(dir, len, "%s/" OG_PIN_SUB_PREFIX "%s", pin_dir, instance);
+	if (mkdir(dir, 0700)) {
+		ret = -errno;
+		log_warn("%s", dir);
+		dir[0] = '\0';
+		return ret;
+	}
+	ret = pin_all(b, pin_dir, dir);
+	if (ret) {
+		/* what this daemon made goes; what earlier daemons pinned stays in force */
+		remove_dir(dir, &n);
+		dir[0] = '\0';
+	}
+	return ret;
 }
 
 /* A link of ours still attached where we attached it (not detached by someone)? */
@@ -329,14 +363,14 @@ static int wait_progs_gone(int ms)
 	return -ETIMEDOUT;
 }
 
-/* What optguard pins in a pin_dir/dN directory: link-NAME and counters */
+/* What optguard pins in a daemon's directory: link-NAME and counters */
 static bool is_our_pin(const char *name)
 {
 	return !strncmp(name, "link-", 5) || !strcmp(name, "counters");
 }
 
 /*
- * Remove what optguard pinned in @dir (pin_dir/dN) and the directory: 0 or
+ * Remove what optguard pinned in @dir (a daemon's directory) and the directory: 0 or
  * -errno; *n += links removed.  Anything else found there stays (and so does
  * the directory), with a warning: never remove what optguard did not make.
  */
@@ -410,7 +444,8 @@ int pins_recognise(const char *pin_dir, char *why, size_t len)
 	}
 	closedir(d);
 	if (other && !ours) {
-		snprintf(why, len, "%s holds %d entr%s and no optguard daemon's directory (dN)",
+		snprintf(why, len, "%s holds %d entr%s and no optguard daemon's directory "
+			 "(" OG_PIN_SUB_PREFIX "ID)",
 			 pin_dir, other, other == 1 ? "y" : "ies");
 		return -EINVAL;
 	}
