@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "loader.h"
 #include "log.h"
+#include "pidns.h"
 #include "optguard.skel.h"
 /* og_min_btf[]: the build's minimal BTF for the CO-RE relocations (Makefile) */
 #include "optguard.min_btf.h"
@@ -140,6 +141,7 @@ static int open_and_load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, 
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
 	skel->rodata->probe_tgid = getpid();
+	self_pidns(&skel->rodata->probe_ns_dev, &skel->rodata->probe_ns_ino);
 	/* bpf_task_pt_regs (5.15+), in every tracing-based program type alike */
 	skel->rodata->has_task_pt_regs =
 		lsm && libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_pt_regs, NULL) > 0;
