@@ -54,10 +54,19 @@ else
 fi
 is "$(in_cg "$app" "$SOCKOPT" 1 36 5)" "set=-1 errno=13" "the LSM hook enforces (EACCES)"
 policy EPERM
-out=$("$OPTGUARD" reload 2>&1) || true
-like "$out" "^reloaded: .* in force" \
-	"reload from outside the namespace: the guard let the daemon write its maps ($out)"
-is "$(in_cg "$app" "$SOCKOPT" 1 36 5)" "set=-1 errno=1" "... and the new policy is in force"
+if kver_ge 6 1; then
+	out=$("$OPTGUARD" reload 2>&1) || true
+	like "$out" "^reloaded: .* in force" \
+		"reload from outside the namespace: the guard let the daemon write its maps ($out)"
+	is "$(in_cg "$app" "$SOCKOPT" 1 36 5)" "set=-1 errno=1" "... and the new policy is in force"
+else
+	# 5.10 refuses every bpf() command to a process without CAP_BPF/CAP_SYS_ADMIN while
+	# unprivileged BPF is disabled: the daemon, once it dropped its capabilities, reloads
+	# nothing there, in a PID namespace or not
+	skip "a reload without capabilities (5.10: unprivileged_bpf_disabled refuses every bpf() command)" \
+		"reload from outside the namespace: the guard let the daemon write its maps"
+	skip "a reload without capabilities" "... and the new policy is in force"
+fi
 like "$("$OPTGUARD" status 2>&1)" "daemon: +instance [0-9a-f]+, answering on its control socket" \
 	"status from outside the namespace asks the daemon"
 out=$("$OPTGUARD" unload 2>&1) || true
