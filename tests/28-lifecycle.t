@@ -57,7 +57,7 @@ is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 er
 	"after SIGKILL the last policy is still enforced"
 st=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 ok $? "status exits 0 while pinned enforcement runs without a daemon"
-like "$st" "not running: what pid [0-9]+ pinned stays in force" "... and says no daemon runs"
+like "$st" "not running: what instance [0-9a-f]{16} pinned stays in force" "... and says no daemon runs"
 
 # a new daemon takes over with another errno: every call is denied, first
 # with the old errno and then with the new one, never allowed
@@ -69,7 +69,7 @@ hammer_stop
 like "$out" "allowed=0 errnos=(1|1,13|13)$" "a new daemon takes over under a hammer: no call escapes ($out)"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=EACCES" \
 	"the new daemon's policy is in force"
-is "$(ls "$pin" | grep -c '^d')" "1" "only the new daemon's pins remain"
+is "$(ls "$pin" | grep -c '^inst-')" "1" "only the new daemon's pins remain"
 
 # 20 restart cycles under one hammer: SIGTERM leaves the pins, the next start takes over
 hammer_start
@@ -114,7 +114,7 @@ kill -TERM "$DAEMON_PID"
 wait "$TIMEOUT_PID" 2>/dev/null
 TIMEOUT_PID=""
 DAEMON_PID=""
-like "$(tail -1 "$T/daemon.err")" "stopped: the policy stays enforced \(pinned under $pin/d[0-9]+\)" \
+like "$(tail -1 "$T/daemon.err")" "stopped: the policy stays enforced \(pinned under $pin/inst-[0-9a-f]{16}\)" \
 	"SIGTERM: the daemon says the policy stays enforced"
 is "$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"after SIGTERM the policy is still enforced"

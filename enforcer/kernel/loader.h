@@ -44,7 +44,7 @@ struct og_bpf {
 /* One link @b holds: its pin name and the hook it is on. */
 struct og_link_ref {
 	struct bpf_link *link;
-	const char *pin;	/* pin_dir/dN/link-<pin> */
+	const char *pin;	/* pin_dir/inst-ID/link-<pin> */
 	const char *hook;	/* "cgroup/setsockopt", "lsm/bpf (guard)" ... */
 };
 /* Every link @b holds, the programs' (og_progs order) then the guard's: how many. */
