@@ -126,7 +126,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # programs only, which are always relocated against the running kernel's BTF; so are the
 # second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
 MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common \
-	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd
+	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd bpf_pidns_info
 $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 	$(call msg,GEN-BTF,$@)
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<

@@ -21,8 +21,15 @@
 const volatile int has_retval = 0;	/* bpf_{get,set}_retval (5.18+) */
 const volatile int has_task_helpers = 1;	/* pid, comm, ancestor cgroup in cgroup programs */
 const volatile int page_size = 4096;
-/* the daemon's start-up probe: the LSM program counts its calls */
+/*
+ * the daemon's start-up probe: the LSM program counts its calls.  The
+ * daemon is known by its tgid as its own PID namespace numbers it (the
+ * namespace's nsfs dev and inode): in a container getpid() is not the
+ * kernel's global tgid.  probe_ns_ino 0: the global tgid (no /proc).
+ */
 const volatile __u32 probe_tgid = 0;
+const volatile __u64 probe_ns_dev = 0;
+const volatile __u64 probe_ns_ino = 0;
 __u64 og_lsm_probe_hits;
 const volatile __u64 wake_bytes = 1 << 18;	/* wake the daemon when this much is queued */
 

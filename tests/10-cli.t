@@ -302,21 +302,22 @@ cp "$pol" "$T/other.ini"
 sed -i 's/^errno = EPERM$/errno = EACCES/' "$T/other.ini"
 out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/other.ini" 2>&1)
 is "$?" "1" "reload --policy OTHER (not the daemon's file): refused, exit 1"
-like "$out" "reload: $T/other.ini is not the policy file daemon $DAEMON_PID runs \\($pol\\)" \
+like "$out" "reload: $T/other.ini is not the policy file the daemon runs \\($pol\\)" \
 	"reload --policy OTHER: says it is not the daemon's file, and names the daemon's"
 is "$(client_in "$cg" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
-	"reload --policy OTHER: the daemon was not signalled, its policy stays"
+	"reload --policy OTHER: the daemon was not asked, its policy stays"
 ln -s "$pol" "$T/link.ini"
 out=$("${OG[@]}" reload --pin-dir "$OG_PIN" --policy "$T/link.ini" 2>&1)
 is "$?" "0" "reload --policy LINK (a symlink to the daemon's file): exit 0"
-is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload --policy LINK: in force"
+like "$out" "^reloaded: $pol sha256 [0-9a-f]{64} in force \\([0-9]+ rules, mode (enforce|audit)\\)$" \
+	"reload --policy LINK: in force, the daemon names the file and its sha256"
 printf '\n[rule:bad]\noption = SO_RCVLOWAT\naction = permit\n' >> "$pol"
 badline=$(grep -n '^action = permit$' "$pol" | cut -d: -f1)
 out=$("${OG[@]}" reload --pin-dir "$OG_PIN" 2> "$T/err")
 is "$?" "1" "reload of an invalid file (no --policy): exit 1"
 like "$(cat "$T/err")" "^$pol:$badline: .*permit" \
 	"reload refused by the daemon: the caller gets its FILE:LINE reason"
-like "$(cat "$T/err")" "reload: daemon $DAEMON_PID kept the policy in force" \
+like "$(cat "$T/err")" "reload: the daemon kept the policy in force" \
 	"reload refused by the daemon: the caller is told the policy in force stays"
 is "$(client_in "$cg" SO_PRIORITY 3)" "set=-1 errno=EPERM" \
 	"reload refused: the policy in force stays"

@@ -28,7 +28,10 @@ client_in "$cg" SO_MARK 1 SO_MARK 2 SO_SNDBUF 1048576 \
 
 st=$("$OPTGUARD" status --pin-dir "$pin")
 ok $? "status exits 0 while the daemon runs"
-like "$st" "daemon: +pid $DAEMON_PID," "status names the daemon's pid"
+inst=$(sed -n 's/^instance //p' "/run/optguard/optguard-test-$$.lock")
+like "$inst" "^[0-9a-f]{16}$" "the lock file holds the daemon's instance id (no pid)"
+like "$st" "daemon: +instance $inst, answering on its control socket" \
+	"status names the daemon's instance, asked on its control socket"
 is "$(printf '%s\n' "$st" | sed -n 's/^policy: *//p')" "$T/p.ini" \
 	"status names the policy file, absolute (run was given p.ini)"
 is "$(printf '%s\n' "$st" | awk '/^sha256:/ {print $2}')" "$(sha256sum < "$T/p.ini" | cut -d' ' -f1)" \
@@ -46,9 +49,9 @@ is "$(printf '%s\n' "$st" | awk '$1 == "total" {print $2}')" "4" "counters: the 
 
 out=$("$OPTGUARD" run --policy "$T/p.ini" 2>&1)
 is "$?" "1" "a second daemon with the same pin_dir refuses to start"
-like "$out" "another optguard daemon \(pid $DAEMON_PID\) runs with pin_dir $pin" \
+like "$out" "another optguard daemon \(instance $inst\) runs with pin_dir $pin" \
 	"... and says which daemon runs"
-like "$("$OPTGUARD" status --pin-dir "$pin")" "daemon: +pid $DAEMON_PID," \
+like "$("$OPTGUARD" status --pin-dir "$pin")" "daemon: +instance $inst," \
 	"... and leaves the running daemon's lock: status still sees it run"
 
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$(public_copy "$OPTGUARD")" status \
@@ -136,7 +139,7 @@ option = SO_MARK
 action = deny
 INI
 out=$("$OPTGUARD" reload --pin-dir "$pin" 2>&1)
-is "$out" "reloaded: daemon $DAEMON_PID has a new policy in force" "reload with the rules reordered"
+like "$out" "^reloaded: .* sha256 [0-9a-f]{64} in force" "reload with the rules reordered"
 client_in "$cg" SO_MARK 3 > /dev/null
 is "$(decisions no-mark)/$(decisions sndbuf)/$(decisions prio)" "3/2/0" \
 	"after a reload that moved them, each rule's counters go on (no-mark 2+1, sndbuf 2, new prio 0)"

@@ -50,7 +50,7 @@ is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EPERM" \
 	"after SIGKILL the last policy is still enforced"
 st=$("$OPTGUARD" status --pin-dir "$pin" 2>&1)
 ok $? "status exits 0 while pinned enforcement runs without a daemon"
-like "$st" "not running: what pid [0-9]+ pinned stays in force" "... and says no daemon runs"
+like "$st" "not running: what instance [0-9a-f]{16} pinned stays in force" "... and says no daemon runs"
 
 # a new daemon takes over with another errno: every call is denied, first
 # with the old errno and then with the new one, never allowed
@@ -62,7 +62,7 @@ hammer_stop
 like "$out" "allowed=0 errnos=(1|1,13|13)$" "a new daemon takes over under a hammer: no call escapes ($out)"
 is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=EACCES" \
 	"the new daemon's policy is in force"
-is "$(ls "$pin" | grep -c '^d')" "1" "only the new daemon's pins remain"
+is "$(ls "$pin" | grep -c '^inst-')" "1" "only the new daemon's pins remain"
 
 # 20 restart cycles under one hammer: SIGTERM leaves the pins, the next start takes over
 hammer_start
@@ -101,7 +101,7 @@ cp "$T/good.ini" "$T/p.ini"
 
 # SIGTERM: the policy stays enforced, the daemon says so
 og_kill TERM
-like "$(tail -1 "$T/daemon.err")" "stopped: the policy stays enforced \(pinned under $pin/d[0-9]+\)" \
+like "$(tail -1 "$T/daemon.err")" "stopped: the policy stays enforced \(pinned under $pin/inst-[0-9a-f]{16}\)" \
 	"SIGTERM: the daemon says the policy stays enforced"
 is "$(client_in "$cg" SO_MARK 5)" "set=-1 errno=ENOPROTOOPT" \
 	"after SIGTERM the policy is still enforced"

@@ -102,7 +102,8 @@ is "$(mark)" "set=0 get=5" "(nothing enforced)"
 st=$("$OPTGUARD" status --pin-dir "$OG_PIN" 2>&1)
 is "$?" "1" "status exits 1 when a link is detached"
 like "$st" "integrity: BROKEN: setsockopt detached" "status names the detached link"
-for _ in $(seq 1 150); do
+# the check runs every 10 s: 30 s leave room for a loaded machine
+for _ in $(seq 1 300); do
 	grep -q "integrity: setsockopt detached" "$T/daemon.err" && break
 	sleep 0.1
 done
@@ -148,9 +149,13 @@ timeout 120 "$OPTGUARD" run --policy "$T/b.ini" 2> "$T/b.err" &
 b_timeout=$!
 for _ in $(seq 1 200); do grep -q enforcing "$T/b.err" && break; sleep 0.05; done
 like "$(cat "$T/b.err")" "enforcing" "a second daemon on $pb starts beside the one on $pa"
-b_pid=$(pgrep -P "$b_timeout" -x optguard | head -1)
-like "$("$OPTGUARD" status --pin-dir "$pa" 2>&1)" "daemon: *pid $a_pid," "status of a names a's daemon"
-like "$("$OPTGUARD" status --pin-dir "$pb" 2>&1)" "daemon: *pid $b_pid," "status of b names b's daemon"
+sta=$("$OPTGUARD" status --pin-dir "$pa" 2>&1)
+stb=$("$OPTGUARD" status --pin-dir "$pb" 2>&1)
+ia=$(printf '%s\n' "$sta" | sed -n 's/^daemon: *instance \([0-9a-f]*\),.*/\1/p')
+ib=$(printf '%s\n' "$stb" | sed -n 's/^daemon: *instance \([0-9a-f]*\),.*/\1/p')
+like "$sta" "policy: +$T/a.ini" "status of a names a's daemon (answering on its socket)"
+like "$stb" "policy: +$T/b.ini" "status of b names b's daemon"
+ok "$([ -n "$ia" ] && [ -n "$ib" ] && [ "$ia" != "$ib" ]; echo $?)" "... two instances ($ia, $ib)"
 "$OPTGUARD" unload --pin-dir "$pb" > /dev/null 2>&1
 wait "$b_timeout" 2>/dev/null
 kill -0 "$a_pid" 2>/dev/null

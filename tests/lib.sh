@@ -101,7 +101,7 @@ cleanup() {
 	done
 	# the lock and state files of a test's own pin_dir (pin_dir = /sys/fs/bpf/optguard-test-PID)
 	rm -f /run/optguard/optguard-test-$$.lock /run/optguard/optguard-test-$$.state \
-		/run/optguard/optguard-test-$$.reload
+		/run/optguard/optguard-test-$$.sock
 	rm -rf "$T" "$PUB"
 }
 trap cleanup EXIT

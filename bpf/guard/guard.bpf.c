@@ -33,7 +33,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Written by the daemon through the mmap'ed .bss. */
-__u32 og_guard_tgid;			/* the daemon: the only process let through */
+__u32 og_guard_tgid;			/* the daemon: the only process let through, */
+__u64 og_guard_ns_dev, og_guard_ns_ino;	/* ... in its own PID namespace (0: global) */
 __u32 og_guard_on;			/* 0: everything allowed (before the ids are in) */
 __u32 og_guard_ids[OG_GUARD_MAX];	/* kernel ids of optguard's links and maps */
 __u32 og_guard_nids;
@@ -58,10 +59,21 @@ static __always_inline int ours(__u32 id)
 	return 0;
 }
 
-/* the daemon itself, or the guard not armed yet */
+/*
+ * the daemon itself, or the guard not armed yet.  The daemon is known by
+ * the tgid its own PID namespace gives it (in a container getpid() is not
+ * the global tgid); a process in another namespace is never it.
+ */
 static __always_inline int exempt(void)
 {
-	return !og_guard_on || (bpf_get_current_pid_tgid() >> 32) == og_guard_tgid;
+	struct bpf_pidns_info ns = {};
+
+	if (!og_guard_on)
+		return 1;
+	if (!og_guard_ns_ino)
+		return (bpf_get_current_pid_tgid() >> 32) == og_guard_tgid;
+	return !bpf_get_ns_current_pid_tgid(og_guard_ns_dev, og_guard_ns_ino, &ns, sizeof(ns)) &&
+	       ns.tgid == og_guard_tgid;
 }
 
 static __always_inline void report(int cmd, __u32 id)

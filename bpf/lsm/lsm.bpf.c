@@ -90,8 +90,14 @@ int BPF_PROG(og_lsm_setsockopt, struct socket *sock, int level, int optname, int
 			return -EPERM;	/* deny: not an errno, as far as the verifier knows */
 		return ret;	/* deny with the earlier errno */
 	}
-	if (probe_tgid && (bpf_get_current_pid_tgid() >> 32) == probe_tgid)
-		__sync_fetch_and_add(&og_lsm_probe_hits, 1);
+	if (probe_tgid) {
+		struct bpf_pidns_info ns = {};
+
+		if (probe_ns_ino ? !bpf_get_ns_current_pid_tgid(probe_ns_dev, probe_ns_ino, &ns,
+								 sizeof(ns)) && ns.tgid == probe_tgid :
+				   (bpf_get_current_pid_tgid() >> 32) == probe_tgid)
+			__sync_fetch_and_add(&og_lsm_probe_hits, 1);
+	}
 	/* (not bpf_get_current_ancestor_cgroup_id: 5.10's LSM programs lack it) */
 	if (bpf_current_task_under_cgroup(&og_root_cgroup, 0) != 1)
 		return 0;	/* allow: the caller is outside the policy's cgroup */

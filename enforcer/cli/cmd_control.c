@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * `optguard reload` and `optguard unload`: act on the daemon of a pin_dir
- * (found through its lock file, state.h) from another shell.
+ * from another shell, through its control socket (control.h); whether one
+ * runs is its lock (state.h), valid across PID namespaces.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,37 +18,11 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "control.h"
 #include "log.h"
 #include "pins.h"
 #include "policy.h"
 #include "state.h"
-
-/* The pid of the daemon holding @pin_dir's lock, 0 when none runs, or -errno. */
-static int daemon_pid(const char *pin_dir)
-{
-	char state[600], lock[600], buf[32];
-	size_t n;
-	ssize_t r;
-	int fd, pid = 0;
-
-	state_paths(pin_dir, state, sizeof(state));
-	n = strlen(state);
-	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state);
-	fd = open(lock, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);	/* nobody holds it */
-		return 0;
-	}
-	r = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
-	if (r > 0) {
-		buf[r] = '\0';
-		pid = atoi(buf);
-	}
-	return pid > 0 ? pid : -ESRCH;
-}
 
 static void sleep_ms(long ms)
 {
@@ -56,22 +31,38 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Which answer the reload file holds: each is a new file (renamed over the last) */
-struct answer_id {
-	dev_t dev;
-	ino_t ino;
-	long long mtime;
-};
-
-static struct answer_id answer_id(const char *path)
+/*
+ * Ask the daemon of @pin_dir (control.h): 0 with its status word ("ok",
+ * "refused", "error") in @status and the rest in *@text (malloc'd); 1 after
+ * saying why there is no answer.  Never a signal: a pid read from a file
+ * names another process in another PID namespace.
+ */
+static int ask(const char *cmd, const char *pin_dir, const char *req, int timeout_ms,
+	       char *status, size_t slen, char **text)
 {
-	struct answer_id a = {};
-	struct stat st;
+	char sock[600], *answer = NULL, *nl;
+	int r;
 
-	if (stat(path, &st) == 0)
-		a = (struct answer_id){ st.st_dev, st.st_ino,
-					st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec };
-	return a;
+	state_sock_path(pin_dir, sock, sizeof(sock));
+	r = control_call(sock, req, timeout_ms, &answer);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		if (state_lock_held(pin_dir))
+			log_warnx("%s: the daemon of pin_dir %s does not answer on its control "
+				  "socket %s (%s): an older optguard? stop it with its service "
+				  "manager", cmd, pin_dir, sock, strerror(-r));
+		else
+			log_warnx("%s: no optguard daemon runs with pin_dir %s", cmd, pin_dir);
+		return 1;
+	}
+	if (r) {
+		log_warnx("%s: %s: %s", cmd, sock, strerror(-r));
+		return 1;
+	}
+	nl = strchr(answer, '\n');
+	snprintf(status, slen, "%.*s", nl ? (int)(nl - answer) : (int)strlen(answer), answer);
+	*text = strdup(nl ? nl + 1 : "");
+	free(answer);
+	return *text ? 0 : 1;
 }
 
 /* The daemon's policy file, from its state file: 0 and @buf, or -errno. */
@@ -102,14 +93,14 @@ static int daemon_policy(const char *pin_dir, char *buf, size_t len)
  * file (the same inode, whatever the path), else the reload would say "in
  * force" of a policy nobody loaded.  0, or 1 after saying why.
  */
-static int same_policy(int pid, const char *pin_dir, const char *file)
+static int same_policy(const char *pin_dir, const char *file)
 {
 	char theirs[4200];
 	struct stat a, b;
 
 	if (daemon_policy(pin_dir, theirs, sizeof(theirs))) {
-		log_warnx("reload: cannot tell which policy file daemon %d runs (no state file): "
-			  "not signalling it", pid);
+		log_warnx("reload: cannot tell which policy file the daemon runs (no state file): "
+			  "not asking it to reload");
 		return 1;
 	}
 	if (stat(file, &a)) {
@@ -118,8 +109,8 @@ static int same_policy(int pid, const char *pin_dir, const char *file)
 	}
 	if (stat(theirs, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return 0;
-	log_warnx("reload: %s is not the policy file daemon %d runs (%s): a daemon reloads "
-		  "its own file; copy %s over it, or restart the daemon with --policy %s", file, pid,
+	log_warnx("reload: %s is not the policy file the daemon runs (%s): a daemon reloads "
+		  "its own file; copy %s over it, or restart the daemon with --policy %s", file,
 		  theirs, file, file);
 	return 1;
 }
@@ -165,10 +156,8 @@ int cmd_reload(int argc, char **argv)
 	const char *pin_dir = OG_DEFAULT_PIN_DIR, *policy = NULL;
 	struct og_policy *p = NULL;
 	struct og_diag diag = {};
-	struct answer_id before, now;
-	char answer[600], line[4200];
-	FILE *f;
-	int pid, r, i;
+	char status[32], *text = NULL;
+	int r;
 
 	r = parse_pin_dir(argc, argv, usage, &pin_dir, &policy);
 	if (r <= 0)
@@ -177,12 +166,11 @@ int cmd_reload(int argc, char **argv)
 		log_warnx("reload: needs root");
 		return 1;
 	}
-	pid = daemon_pid(pin_dir);
-	if (pid <= 0) {
+	if (!state_lock_held(pin_dir)) {
 		log_warnx("reload: no optguard daemon runs with pin_dir %s", pin_dir);
 		return 1;
 	}
-	if (policy && same_policy(pid, pin_dir, policy))
+	if (policy && same_policy(pin_dir, policy))
 		return 1;
 	/* the daemon would refuse a bad file too; say why here, where the admin is */
 	if (policy && policy_load(policy, &p, &diag)) {
@@ -193,34 +181,18 @@ int cmd_reload(int argc, char **argv)
 	}
 	policy_free(p);
 	diag_free(&diag);
-	state_reload_path(pin_dir, answer, sizeof(answer));
-	before = answer_id(answer);
-	if (kill(pid, SIGHUP)) {
-		log_warn("reload: cannot signal pid %d", pid);
+	/* the daemon's answer (a 100k-rule policy takes a few seconds) */
+	if (ask("reload", pin_dir, "reload", 60000, status, sizeof(status), &text))
 		return 1;
-	}
-	/* its answer: a new reload file (a 100k-rule policy takes a few seconds) */
-	for (i = 0; i < 1200; i++) {
-		sleep_ms(50);
-		now = answer_id(answer);
-		if (now.ino && memcmp(&now, &before, sizeof(now)))
-			break;
-	}
-	f = i < 1200 ? fopen(answer, "re") : NULL;
-	if (!f) {
-		log_warnx("reload: daemon %d did not answer within 60 s: see its log", pid);
-		return 1;
-	}
-	if (fgets(line, sizeof(line), f) && !strcmp(line, "ok\n")) {
-		fclose(f);
-		printf("reloaded: daemon %d has a new policy in force\n", pid);
+	if (!strcmp(status, "ok")) {
+		printf("reloaded: %s", text);
+		free(text);
 		return 0;
 	}
 	/* the daemon's own words: FILE:LINE errors, or what needs a restart */
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stderr);
-	fclose(f);
-	log_warnx("reload: daemon %d kept the policy in force", pid);
+	fputs(text, stderr);
+	free(text);
+	log_warnx("reload: the daemon kept the policy in force");
 	return 1;
 }
 
@@ -228,9 +200,10 @@ int cmd_unload(int argc, char **argv)
 {
 	const char *usage = "usage: optguard unload [--pin-dir DIR]\n";
 	const char *pin_dir = OG_DEFAULT_PIN_DIR;
-	char state[600], why[600];
+	char state[600], why[600], status[32], *text = NULL;
+	bool alive;
 	size_t n = 0;
-	int pid, r, i;
+	int r, i;
 
 	r = parse_pin_dir(argc, argv, usage, &pin_dir, NULL);
 	if (r <= 0)
@@ -239,48 +212,46 @@ int cmd_unload(int argc, char **argv)
 		log_warnx("unload: needs root");
 		return 1;
 	}
-	pid = daemon_pid(pin_dir);
+	alive = state_lock_held(pin_dir);
 	/* remove only from a pin_dir optguard pins into: nothing at all otherwise */
-	if (pid <= 0 && (r = pins_recognise(pin_dir, why, sizeof(why))) && r != -ENOENT) {
+	if (!alive && (r = pins_recognise(pin_dir, why, sizeof(why))) && r != -ENOENT) {
 		if (r == -EINVAL)
 			log_warnx("unload: %s: not an optguard pin_dir, nothing removed", why);
 		else
 			log_warnx("unload: %s: %s: nothing removed", pin_dir, strerror(-r));
 		return 1;
 	}
-	if (pid > 0) {
-		/* the daemon's stop line: what it leaves is about to go */
-		state_unload_path(pin_dir, why, sizeof(why));
-		close(open(why, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+	if (alive) {
 		/* its link fds would keep the programs attached: stop it first */
-		if (kill(pid, SIGTERM) && errno != ESRCH) {
-			log_warn("unload: cannot stop daemon %d", pid);
-			unlink(why);
+		if (ask("unload", pin_dir, "unload", 10000, status, sizeof(status), &text))
+			return 1;
+		free(text);
+		if (strcmp(status, "ok")) {
+			log_warnx("unload: the daemon refused to stop (%s)", status);
 			return 1;
 		}
-		for (i = 0; i < 200 && daemon_pid(pin_dir) > 0; i++)
+		for (i = 0; i < 200 && state_lock_held(pin_dir); i++)
 			sleep_ms(50);
-		if (daemon_pid(pin_dir) > 0) {
-			unlink(why);
-			log_warnx("unload: daemon %d did not stop", pid);
+		if (state_lock_held(pin_dir)) {
+			log_warnx("unload: the daemon did not stop within 10 s");
 			return 1;
 		}
 	}
 	r = pins_remove_all(pin_dir, &n);
 	state_paths(pin_dir, state, sizeof(state));
 	unlink(state);
-	state_reload_path(pin_dir, state, sizeof(state));
-	unlink(state);
-	state_unload_path(pin_dir, state, sizeof(state));
-	unlink(state);
 	/* a daemon that was killed left its lock file; one that started meanwhile keeps its own */
-	if (state_lock_remove(pin_dir) == -EBUSY)
+	if (state_lock_remove(pin_dir) == -EBUSY) {
 		log_warnx("unload: a new daemon runs with pin_dir %s", pin_dir);
+	} else {
+		state_sock_path(pin_dir, state, sizeof(state));
+		unlink(state);	/* a killed daemon's socket */
+	}
 	if (r) {
 		log_warnx("unload: could not remove everything under %s", pin_dir);
 		return 1;
 	}
 	printf("unloaded: %zu link%s detached%s\n", n, n == 1 ? "" : "s",
-	       pid > 0 ? ", daemon stopped" : "");
+	       alive ? ", daemon stopped" : "");
 	return 0;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * `optguard status`: what the running daemon enforces, from another shell.
- * Reads the state file and the pinned per-rule counters (state.h); root
- * only, since the counters are a BPF map.
+ * Asks the daemon on its control socket (control.h), or, when none
+ * answers, reads the state file it left (saying so); the per-rule counters
+ * from the pinned map (state.h).  Root only, since the counters are a BPF map.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmds.h"
+#include "control.h"
 #include "counters.h"
 #include "log.h"
 #include "prometheus.h"
@@ -44,10 +46,10 @@ static const char *get(const struct kv_list *l, const char *k)
 	return "?";
 }
 
-static int read_state(const char *path, struct kv_list *l)
+/* The key=value lines of @f into @l, then @f closed: 0, or -errno when @f is NULL */
+static int read_state(FILE *f, struct kv_list *l)
 {
 	char line[4096];
-	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -errno;
@@ -107,22 +109,31 @@ static int counters_open(const char *path)
 	return bpf_obj_get_opts(path, &o);
 }
 
-/* Is a daemon holding the lock of this instance? */
-static int daemon_alive(const char *state_path)
+/*
+ * The daemon's own answer on its control socket (control.h): 0 and @l, or
+ * -errno (no daemon answers) with why into @why.
+ */
+static int ask_daemon(const char *pin_dir, struct kv_list *l, char *why, size_t len)
 {
-	char lock[600];
-	size_t n = strlen(state_path);
-	int fd, alive;
+	char sock[600], *answer = NULL;
+	FILE *f;
+	int r;
 
-	if (n < 6)
-		return 0;
-	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state_path);
-	fd = open(lock, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	alive = flock(fd, LOCK_SH | LOCK_NB) != 0;
-	close(fd);
-	return alive;
+	state_sock_path(pin_dir, sock, sizeof(sock));
+	r = control_call(sock, "status", 5000, &answer);
+	if (r) {
+		snprintf(why, len, "%.400s: %s", sock, strerror(-r));
+		return r;
+	}
+	if (strncmp(answer, "ok\n", 3)) {
+		snprintf(why, len, "%.400s: %.200s", sock, answer);
+		free(answer);
+		return -EPROTO;
+	}
+	f = fmemopen(answer + 3, strlen(answer + 3), "r");
+	r = read_state(f, l);	/* closes f */
+	free(answer);
+	return r;
 }
 
 /*
@@ -199,7 +210,8 @@ int cmd_status(int argc, char **argv)
 	struct kv_list l = {};
 	struct og_counters t = {};
 	struct og_prom_rule *rules;
-	int c, fd, alive, nrules, ret = 1, broken = 0, enf_gone = 0;
+	int c, fd, alive, answered, nrules, r, ret = 1, broken = 0, enf_gone = 0;
+	char why[700] = "";
 	__u32 id;
 
 	while ((c = getopt_long(argc, argv, "d:p:h", lopts, NULL)) != -1) {
@@ -227,13 +239,21 @@ int cmd_status(int argc, char **argv)
 		return 1;
 	}
 	state_paths(pin_dir, state, sizeof(state));
-	if (read_state(state, &l)) {
-		log_warnx("status: no optguard daemon runs with pin_dir %s (nothing loaded)",
-			  pin_dir);
+	alive = state_lock_held(pin_dir);
+	answered = alive && ask_daemon(pin_dir, &l, why, sizeof(why)) == 0;
+	if (!answered) {
+		FILE *f = fopen(state, "re");
+
 		free_state(&l);
-		return 1;
+		memset(&l, 0, sizeof(l));
+		r = read_state(f, &l);	/* closes f */
+		if (r) {
+			log_warnx("status: no optguard daemon runs with pin_dir %s (nothing loaded)",
+				  pin_dir);
+			free_state(&l);
+			return 1;
+		}
 	}
-	alive = daemon_alive(state);
 	snprintf(pin, sizeof(pin), "%s", get(&l, "counters"));
 	if (!alive && access(pin, F_OK)) {
 		log_warnx("status: no optguard daemon runs with pin_dir %s (stale state file)",
@@ -246,11 +266,16 @@ int cmd_status(int argc, char **argv)
 		free_state(&l);
 		return ret;
 	}
-	if (alive)
-		printf("daemon:   pid %s, policy loaded %s\n", get(&l, "pid"), get(&l, "loaded"));
+	if (answered)
+		printf("daemon:   instance %s, answering on its control socket; policy loaded %s\n",
+		       get(&l, "instance"), get(&l, "loaded"));
+	else if (alive)
+		printf("daemon:   instance %s runs but does not answer on its control socket (%s): "
+		       "from its state file; policy loaded %s\n", get(&l, "instance"), why,
+		       get(&l, "loaded"));
 	else
-		printf("daemon:   not running: what pid %s pinned stays in force ('optguard unload' "
-		       "removes it); no events are read\n", get(&l, "pid"));
+		printf("daemon:   not running: what instance %s pinned stays in force ('optguard "
+		       "unload' removes it); no events are read\n", get(&l, "instance"));
 	printf("policy:   %s\n", get(&l, "policy"));
 	printf("sha256:   %s\n", get(&l, "sha256"));
 	printf("mode:     %s, default %s\n", get(&l, "mode"), get(&l, "default"));
@@ -299,7 +324,7 @@ int cmd_status(int argc, char **argv)
 	printf("errno:    %s\n", get(&l, "errno"));
 	/* what the kernel holds, checked here and by the daemon: never what we assume */
 	{
-		char dir[600], why[1024], *slash;
+		char dir[600], links[1024], *slash;
 		const char *daemon_says = get(&l, "integrity");
 
 		snprintf(dir, sizeof(dir), "%s", pin);
@@ -309,8 +334,8 @@ int cmd_status(int argc, char **argv)
 		if (enf_gone) {
 			printf("integrity: NOT ENFORCING: %s\n", daemon_says);
 			broken = 1;
-		} else if (pins_check_dir(dir, why, sizeof(why))) {
-			printf("integrity: BROKEN: %s: the policy is not (fully) enforced\n", why);
+		} else if (pins_check_dir(dir, links, sizeof(links))) {
+			printf("integrity: BROKEN: %s: the policy is not (fully) enforced\n", links);
 			broken = 1;
 		} else if (strcmp(daemon_says, "?") && strncmp(daemon_says, "ok", 2)) {
 			printf("integrity: BROKEN: %s\n", daemon_says);

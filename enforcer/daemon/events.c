@@ -298,6 +298,36 @@ int summary_format(enum og_log_kind kind, const char *rule, unsigned long long s
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
+int reload_format(enum og_log_kind kind, bool ok, const char *trigger, const char *policy,
+		  const char *sha256, const char *reasons, long long realtime_ns, char *buf,
+		  size_t len)
+{
+	struct out o = { .buf = buf, .len = len };
+	char ts[64];
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	format_ts(realtime_ns, ts, sizeof(ts));
+	if (kind == OG_LOG_JSON) {
+		put(&o, "{\"ts\":\"%s\",\"event\":\"reload\",\"result\":\"%s\",\"trigger\":\"%s\","
+		    "\"policy\":", ts, ok ? "in force" : "refused", trigger);
+		put_json_str(&o, policy, strlen(policy));
+		put(&o, ",\"sha256\":");
+		put_json_str(&o, sha256, strlen(sha256));
+		put(&o, ",\"reasons\":");
+		put_json_str(&o, reasons, strlen(reasons));
+		put(&o, "}");
+	} else {
+		put(&o, "%s event=reload result=%s trigger=%s policy=", ts, ok ? "in-force" : "refused",
+		    trigger);
+		put_text_str(&o, policy, strlen(policy));
+		put(&o, " sha256=%s reasons=", sha256);
+		put_text_str(&o, reasons, strlen(reasons));
+	}
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
 int event_format(enum og_log_kind kind, const struct og_event *e, const struct og_event_names *n,
 		 char *buf, size_t len)
 {
@@ -503,7 +533,8 @@ int sink_open(struct og_sink *s, enum og_log_kind kind, const char *path)
 		s->path = s->buf = NULL;
 		return -ENOMEM;
 	}
-	fd = strcmp(path, "-") == 0 ? STDERR_FILENO : sink_open_file(path);
+	/* events alone on stdout (a container's log); diagnostics stay on stderr */
+	fd = strcmp(path, "-") == 0 ? STDOUT_FILENO : sink_open_file(path);
 	if (fd < 0) {
 		errno = -fd;
 		log_warn("log_file %s", path);
@@ -520,7 +551,7 @@ int sink_reopen(struct og_sink *s)
 {
 	int fd;
 
-	if (s->fd < 0 || s->fd == STDERR_FILENO)
+	if (s->fd < 0 || s->fd == STDOUT_FILENO)
 		return 0;
 	sink_flush(s);	/* what the old file was due gets there */
 	fd = sink_open_file(s->path);
@@ -642,7 +673,7 @@ void sink_close(struct og_sink *s)
 		log_warnx("log_file %s: %llu events could not be written (%s)", s->path, s->lost,
 			  s->err ? strerror(s->err) : "the writes failed");
 	/* path: the sink was opened (a daemon that stopped before has a zeroed one) */
-	if (s->path && s->fd >= 0 && s->fd != STDERR_FILENO)
+	if (s->path && s->fd >= 0 && s->fd != STDOUT_FILENO)
 		close(s->fd);
 	free(s->path);
 	free(s->buf);

@@ -32,6 +32,16 @@ int summary_format(enum og_log_kind kind, const char *rule, unsigned long long s
 		   unsigned long long dropped, long long realtime_ns, char *buf, size_t len);
 
 /*
+ * The line of a reload (SIGHUP, `optguard reload`, a watched file that
+ * changed: @trigger): its policy in force (@ok), or refused with @reasons
+ * (the daemon's FILE:LINE messages, newline-separated).  @sha256: the
+ * file's hash ("" when it could not be read).
+ */
+int reload_format(enum og_log_kind kind, bool ok, const char *trigger, const char *policy,
+		  const char *sha256, const char *reasons, long long realtime_ns, char *buf,
+		  size_t len);
+
+/*
  * Where event lines go.  A file (json, text) is written with write(2) from a
  * buffer of its own, flushed after every batch: a line a write error loses
  * (a full disk, EIO) is counted and said, never dropped silently.

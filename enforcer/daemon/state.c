@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,45 +85,40 @@ static bool lock_is_current(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
-void state_unload_path(const char *pin_dir, char *buf, size_t len)
+void state_sock_path(const char *pin_dir, char *buf, size_t len)
 {
 	char name[256];
 
 	instance(pin_dir, name, sizeof(name));
-	snprintf(buf, len, "%s/%s.unload", OG_RUN_DIR, name);
+	snprintf(buf, len, "%s/%s.sock", OG_RUN_DIR, name);
 }
 
-void state_reload_path(const char *pin_dir, char *buf, size_t len)
+int state_instance_new(char id[17])
 {
-	char name[256];
+	unsigned long long r;
 
-	instance(pin_dir, name, sizeof(name));
-	snprintf(buf, len, "%s/%s.reload", OG_RUN_DIR, name);
-}
-
-int state_write_reload(struct og_state *st, bool ok, const char *reasons)
-{
-	char tmp[600];
-	FILE *f;
-	int fd, ret;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st->reload_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		ret = -errno;
-		log_warn("%s", tmp);
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	fprintf(f, "%s\n%s", ok ? "ok" : "refused", reasons ? reasons : "");
-	if (fclose(f) || rename(tmp, st->reload_path)) {
-		ret = -errno;
-		log_warn("%s", st->reload_path);
-		unlink(tmp);
-		return ret;
-	}
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		return -errno;
+	snprintf(id, 17, "%016llx", r);
 	return 0;
+}
+
+bool state_lock_held(const char *pin_dir)
+{
+	char state[600], lock[600];
+	size_t n;
+	int fd;
+	bool held;
+
+	state_paths(pin_dir, state, sizeof(state));
+	n = strlen(state);
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)(n - 6), state);
+	fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0;
+	close(fd);
+	return held;
 }
 
 int state_lock_remove(const char *pin_dir)
@@ -147,7 +143,7 @@ int state_lock_remove(const char *pin_dir)
 
 int state_lock(struct og_state *st, const char *pin_dir)
 {
-	char name[256], pid[32];
+	char name[256], buf[64];
 	int fd, ret, tries = 0;
 	ssize_t n;
 
@@ -177,26 +173,36 @@ again:
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		n = pread(fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
 		if (ret == -EBUSY)
-			log_warnx("another optguard daemon (pid %s) runs with pin_dir %s: refusing to "
-				  "start a second one", pid[0] ? pid : "?", pin_dir);
+			log_warnx("another optguard daemon (%s) runs with pin_dir %s: refusing to "
+				  "start a second one", buf[0] ? buf : "?", pin_dir);
 		else
 			log_warn("%s", st->lock_path);
 		close(fd);
 		return ret;
 	}
+	/*
+	 * The instance, never a pid: a pid means nothing in another PID
+	 * namespace (in a container the daemon is pid 1, and pid 1 of the host
+	 * is init).  The CLI talks to the daemon through its control socket.
+	 */
+	ret = state_instance_new(st->instance);
+	if (ret) {
+		log_warnx("%s: cannot make an instance id: %s", st->lock_path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
 	if (ftruncate(fd, 0) == 0) {
-		n = snprintf(pid, sizeof(pid), "%d\n", getpid());
-		if (pwrite(fd, pid, n, 0) != n)
+		n = snprintf(buf, sizeof(buf), "instance %s\n", st->instance);
+		if (pwrite(fd, buf, n, 0) != n)
 			log_warn("%s", st->lock_path);
 	}
 	st->lock_fd = fd;
 	state_paths(pin_dir, st->state_path, sizeof(st->state_path));
-	state_reload_path(pin_dir, st->reload_path, sizeof(st->reload_path));
-	unlink(st->reload_path);	/* an answer of an earlier daemon is none of ours */
+	state_sock_path(pin_dir, st->sock_path, sizeof(st->sock_path));
 	return 0;
 }
 
@@ -209,30 +215,20 @@ static void put_kv(FILE *f, const char *k, const char *v)
 	fputc('\n', f);
 }
 
-int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
-		const char *hooks, const char *lsm_reason, const char *errno_text, char *const *names,
-		size_t nnames, const char *bypass)
+void state_format(FILE *f, const struct og_state *st, const struct og_policy *p,
+		  const char *policy_path, const char *hooks, const char *lsm_reason,
+		  const char *errno_text, char *const *names, size_t nnames, const char *bypass)
 {
-	char tmp[600], hash[65] = "unknown", ts[64];
+	char hash[65] = "unknown", ts[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
-	FILE *f;
-	int fd;
 
 	if (p->sha256[0])
 		snprintf(hash, sizeof(hash), "%s", p->sha256);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		log_warn("%s", tmp);
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	fprintf(f, "pid=%d\n", getpid());
+	put_kv(f, "instance", st->instance);
 	put_kv(f, "loaded", ts);
 	put_kv(f, "policy", policy_path);
 	put_kv(f, "sha256", hash);
@@ -250,6 +246,25 @@ int state_write(struct og_state *st, const struct og_policy *p, const char *poli
 	/* by id, the counters' index: an id no rule has is an empty line */
 	for (i = 0; i < nnames; i++)
 		put_kv(f, "rule", names[i] ? names[i] : "");
+}
+
+int state_write(struct og_state *st, const struct og_policy *p, const char *policy_path,
+		const char *hooks, const char *lsm_reason, const char *errno_text, char *const *names,
+		size_t nnames, const char *bypass)
+{
+	char tmp[600];
+	FILE *f;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		log_warn("%s", tmp);
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	state_format(f, st, p, policy_path, hooks, lsm_reason, errno_text, names, nnames, bypass);
 	if (fclose(f) || rename(tmp, st->state_path)) {
 		log_warn("%s", st->state_path);
 		unlink(tmp);
@@ -268,7 +283,6 @@ void state_release(struct og_state *st)
 	 * (lock_is_current()) and makes a new one.
 	 */
 	if (st->lock_fd >= 0) {
-		unlink(st->reload_path);
 		if (lock_is_current(st->lock_fd, st->lock_path) && unlink(st->lock_path) &&
 		    errno != ENOENT)
 			log_warn("%s: cannot remove", st->lock_path);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -296,8 +297,22 @@ int force_probe(struct og_force_probe *pr)
 		snprintf(pr->reason, sizeof(pr->reason), "not probed: no cgroup2 mount");
 		goto out;
 	}
-	snprintf(cg, sizeof(cg), "%s/optguard-probe-%d", cg2, (int)getpid());
-	if (mkdir(cg, 0700) && errno != EEXIST) {
+	/*
+	 * A name of its own, never a pid (every container's daemon is pid 1):
+	 * one that exists belongs to another daemon's probe, and is an error.
+	 */
+	{
+		unsigned long long r = 0;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+			ret = -errno;
+			snprintf(pr->reason, sizeof(pr->reason), "not probed: getrandom: %s",
+				 strerror(errno));
+			goto out;
+		}
+		snprintf(cg, sizeof(cg), "%s/optguard-probe-%016llx", cg2, r);
+	}
+	if (mkdir(cg, 0700)) {
 		ret = -errno;
 		snprintf(pr->reason, sizeof(pr->reason), "not probed: mkdir %.200s: %s", cg,
 			 strerror(errno));

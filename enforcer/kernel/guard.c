@@ -11,6 +11,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "pidns.h"
 #include "guard.skel.h"
 #include "optguard.skel.h"
 
@@ -99,6 +100,7 @@ int og_guard_start(struct og_bpf *b)
 		if (m != g->maps.og_events)	/* the same map as ours: already there */
 			add_id(g, obj_id(bpf_map__fd(m)));
 	g->bss->og_guard_tgid = getpid();
+	self_pidns(&g->bss->og_guard_ns_dev, &g->bss->og_guard_ns_ino);
 	__atomic_store_n(&g->bss->og_guard_on, 1, __ATOMIC_RELEASE);
 	b->guard = g;
 	b->guard_active = true;

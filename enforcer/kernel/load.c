@@ -17,6 +17,7 @@
 #include "bpflog.h"
 #include "loader.h"
 #include "log.h"
+#include "pidns.h"
 #include "minbtf.h"
 #include "optguard.skel.h"
 
@@ -74,6 +75,7 @@ static int load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned 
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	skel->rodata->wake_bytes = lim->ringbuf_bytes / 4;
 	skel->rodata->probe_tgid = getpid();
+	self_pidns(&skel->rodata->probe_ns_dev, &skel->rodata->probe_ns_ino);
 	skel->rodata->has_task_pt_regs = lsm && caps_has(&b->caps, OG_CAP_TASK_PT_REGS);
 	for (i = 0; i < og_nprogs; i++)
 		bpf_program__set_autoload(og_prog(skel, i), !!(groups & OG_GBIT(og_progs[i].group)));

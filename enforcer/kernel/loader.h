@@ -45,7 +45,7 @@ struct og_bpf {
 /* One link @b holds: its pin name and the hook it is on. */
 struct og_link_ref {
 	struct bpf_link *link;
-	const char *pin;	/* pin_dir/dN/link-<pin> */
+	const char *pin;	/* pin_dir/inst-ID/link-<pin> */
 	const char *hook;	/* "cgroup/setsockopt", "lsm/bpf (guard)" ... */
 	bool cgroup;		/* on the policy's cgroup (OG_ATTACH_CGROUP) */
 };

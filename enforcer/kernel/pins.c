@@ -36,10 +36,22 @@ int pins_bpffs(const char *pin_dir)
 	return 0;
 }
 
+/*
+ * A daemon's directory: pin_dir/inst-ID (ID: the daemon instance's 16 hex
+ * digits, OG_PIN_SUB_PREFIX), or pin_dir/dN, the name an earlier version
+ * gave it (N a pid), still taken over and unloaded.
+ */
 int pins_is_daemon_dir(const struct dirent *e)
 {
 	const char *p = e->d_name;
+	size_t n = strlen(OG_PIN_SUB_PREFIX), i;
 
+	if (!strncmp(p, OG_PIN_SUB_PREFIX, n)) {
+		for (i = 0, p += n; p[i]; i++)
+			if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+				return 0;
+		return i == 16;
+	}
 	if (p[0] != 'd' || !p[1])
 		return 0;
 	for (p++; *p; p++)
@@ -143,27 +155,14 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0700);
 }
 
-int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
+/* Pin everything into @dir, which this daemon made: 0 or -errno */
+static int pin_all(struct og_bpf *b, const char *pin_dir, const char *dir)
 {
 	struct og_link_ref links[OG_MAX_LINKS];
 	char path[1024];
 	size_t i, n;
 	int ret;
 
-	ret = pins_bpffs(pin_dir);
-	if (ret)
-		return ret;
-	if (mkdir_p(pin_dir) && errno != EEXIST) {
-		ret = -errno;
-		log_warn("%s", pin_dir);
-		return ret;
-	}
-	snprintf(dir, len, "%s/d%d", pin_dir, getpid());
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		ret = -errno;
-		log_warn("%s", dir);
-		return ret;
-	}
 	n = og_bpf_links(b, links, OG_MAX_LINKS);
 	for (i = 0; i < n; i++)
 		if ((ret = pin_one(links[i].link, dir, links[i].pin)))
@@ -188,6 +187,40 @@ int pins_save(struct og_bpf *b, const char *pin_dir, char *dir, size_t len)
 	if ((ret = protect(path, 0)) || (ret = protect(dir, 0111)) || (ret = protect(pin_dir, 0111)))
 		return ret;
 	return 0;
+}
+
+int pins_save(struct og_bpf *b, const char *pin_dir, const char *instance, char *dir,
+	      size_t len)
+{
+	size_t n;
+	int ret;
+
+	ret = pins_bpffs(pin_dir);
+	if (ret)
+		return ret;
+	if (mkdir_p(pin_dir) && errno != EEXIST) {
+		ret = -errno;
+		log_warn("%s", pin_dir);
+		return ret;
+	}
+	/*
+	 * Ours alone: a directory that exists is another daemon's (never
+	 * ours to pin into, nor to remove), so EEXIST is an error.
+	 */
+	snprintf(dir, len, "%s/" OG_PIN_SUB_PREFIX "%s", pin_dir, instance);
+	if (mkdir(dir, 0700)) {
+		ret = -errno;
+		log_warn("%s", dir);
+		dir[0] = '\0';
+		return ret;
+	}
+	ret = pin_all(b, pin_dir, dir);
+	if (ret) {
+		/* what this daemon made goes; what earlier daemons pinned stays in force */
+		pins_remove_sub(dir, &n);
+		dir[0] = '\0';
+	}
+	return ret;
 }
 
 /* A link of ours still attached where we attached it (not detached by someone)? */
@@ -241,7 +274,7 @@ int pins_check_dir(const char *dir, char *why, size_t len)
 		struct bpf_link *l = bpf_link__open(path);
 
 		if (l && !link_attached(l)) {
-			/* the enforcer's cgroup made again: its links are in dN/rebound */
+			/* the enforcer's cgroup made again: its links are in inst-ID/rebound */
 			char rp[1100];
 
 			bpf_link__destroy(l);

@@ -66,7 +66,7 @@ static int wait_progs_gone(int ms)
 	return -ETIMEDOUT;
 }
 
-/* What optguard pins in a pin_dir/dN directory: link-NAME, counters, rebound/ */
+/* What optguard pins in a daemon's directory (pin_dir/inst-ID): link-NAME, counters, rebound/ */
 static bool is_our_pin(const char *name)
 {
 	return !strncmp(name, "link-", 5) || !strcmp(name, "counters") ||
@@ -74,7 +74,7 @@ static bool is_our_pin(const char *name)
 }
 
 /*
- * Remove what optguard pinned in @dir (pin_dir/dN) and the directory: 0 or
+ * Remove what optguard pinned in @dir (a daemon's directory) and the directory: 0 or
  * -errno; *n += links removed.  Anything else found there stays (and so does
  * the directory), with a warning: never remove what optguard did not make.
  */
@@ -155,7 +155,8 @@ int pins_recognise(const char *pin_dir, char *why, size_t len)
 	}
 	closedir(d);
 	if (other && !ours) {
-		snprintf(why, len, "%s holds %d entr%s and no optguard daemon's directory (dN)",
+		snprintf(why, len, "%s holds %d entr%s and no optguard daemon's directory "
+			 "(" OG_PIN_SUB_PREFIX "ID)",
 			 pin_dir, other, other == 1 ? "y" : "ies");
 		return -EINVAL;
 	}

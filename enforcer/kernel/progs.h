@@ -36,7 +36,7 @@ struct og_prog_def {
 	size_t skel_off;	/* where the skeleton holds its struct bpf_program * */
 	enum og_group group;
 	enum og_attach_kind attach;
-	const char *pin;	/* pin_dir/dN/link-<pin> */
+	const char *pin;	/* pin_dir/inst-ID/link-<pin> */
 };
 
 struct og_group_def {

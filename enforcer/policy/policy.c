@@ -253,5 +253,6 @@ void policy_free(struct og_policy *p)
 	free(p->cgroup);
 	free(p->log_file);
 	free(p->pin_dir);
+	free(p->metrics);
 	free(p);
 }

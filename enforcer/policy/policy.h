@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <stddef.h>
 
 #include "options.h"
@@ -112,12 +113,14 @@ struct og_policy {
 	int cgroup_level;
 	enum og_lsm_mode lsm;
 	enum og_log_kind log;
-	char *log_file;		/* "-" = stderr */
+	char *log_file;		/* "-" = stdout (events alone there; diagnostics on stderr) */
 	unsigned int log_rate;	/* events per second per rule; 0 = unlimited */
 	bool log_force;		/* log_force = all: also forced values that took, and closes */
 	bool guard_off;		/* guard = off: no lsm/bpf guard of optguard's own objects */
 	bool compat_allow;	/* compat = allow: 32-bit callers pass value-aware rules (LSM) */
 	char *pin_dir;
+	bool watch;		/* watch = on: reload when the policy file changes (inotify) */
+	char *metrics;		/* "ADDR:PORT" of the /metrics endpoint; NULL: off */
 	struct og_scope *scopes;
 	size_t nscopes;
 	struct og_rule_def *rules;
@@ -195,6 +198,11 @@ struct og_diag {
  * success.
  */
 int policy_load(const char *path, struct og_policy **out, struct og_diag *diag);
+/*
+ * [enforcer] metrics: "A.B.C.D:PORT" or "[IPv6]:PORT" into @ss and @len;
+ * 0 or -EINVAL.
+ */
+int policy_metrics_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 /* The same from @fd, opened by the caller (who checked it), which it closes; @path names it. */
 int policy_load_fd(const char *path, int fd, struct og_policy **out, struct og_diag *diag);
 /* The same for a buffer; @name is the FILE of the messages. */

@@ -4,30 +4,77 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "cgroup.h"
 #include "section.h"
 
 const char *const enforcer_keys[] = {
 	"mode", "default", "default_errno", "cgroup", "lsm", "log", "log_file", "log_rate",
-	"pin_dir", "log_force", "guard", "compat",
+	"pin_dir", "log_force", "guard", "compat", "watch", "metrics",
 };
 const size_t enforcer_nkeys = ARRAY_SIZE(enforcer_keys);
 enum { EK_MODE, EK_DEFAULT, EK_ERRNO, EK_CGROUP, EK_LSM, EK_LOG, EK_LOG_FILE, EK_LOG_RATE,
-       EK_PIN_DIR, EK_LOG_FORCE, EK_GUARD, EK_COMPAT, EK_N };
+       EK_PIN_DIR, EK_LOG_FORCE, EK_GUARD, EK_COMPAT, EK_WATCH, EK_METRICS, EK_N };
+
+int policy_metrics_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[64];
+	const char *colon, *h = s;
+	unsigned long port;
+	size_t hl;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return -EINVAL;
+	hl = colon - s;
+	if (s[0] == '[') {
+		if (hl < 3 || s[hl - 1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || port == 0 || port > 65535)
+		return -EINVAL;
+	if (s[0] != '[' && inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (s[0] == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
+}
 
 static void absolute_path(struct parser *ps, const struct kv *kv, bool dash_ok, char **out)
 {
 	char norm[PATH_MAX];
 
-	if (dash_ok && !strcmp(kv->val, "-")) {
+	if (dash_ok && (!strcmp(kv->val, "-") || !strcmp(kv->val, "stdout"))) {
 		free(*out);
 		*out = pstrdup(ps, "-");
 		return;
 	}
 	if (kv->val[0] != '/' || path_normalize(kv->val, norm, sizeof(norm))) {
 		perr(ps, kv->line, "%s '%s' is not an absolute path%s", kv->key, kv->val,
-		     dash_ok ? " or '-'" : "");
+		     dash_ok ? ", '-' or stdout" : "");
 		return;
 	}
 	free(*out);
@@ -82,6 +129,19 @@ void enforcer_build(struct parser *ps, struct og_policy *p)
 		p->guard_off = v;
 	if (k[EK_COMPAT] && (v = parse_enum(ps, k[EK_COMPAT], compats)) >= 0)
 		p->compat_allow = v;
+	if (k[EK_WATCH] && (v = parse_enum(ps, k[EK_WATCH], guards)) >= 0)
+		p->watch = !v;
+	if (k[EK_METRICS] && strcmp(k[EK_METRICS]->val, "off")) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (policy_metrics_addr(k[EK_METRICS]->val, &ss, &sl))
+			perr(ps, k[EK_METRICS]->line, "metrics '%s' is not ADDR:PORT (an IPv4 "
+			     "address, or an IPv6 one in brackets, and a port) or off",
+			     k[EK_METRICS]->val);
+		else
+			p->metrics = pstrdup(ps, k[EK_METRICS]->val);
+	}
 	if (k[EK_LOG_FILE])
 		absolute_path(ps, k[EK_LOG_FILE], true, &p->log_file);
 	if (k[EK_PIN_DIR])

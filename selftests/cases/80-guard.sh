@@ -37,7 +37,7 @@ if ! grep -q "^optguard: guard: " "$T/daemon.err"; then
 fi
 pass "the guard is loaded where BPF LSM runs"
 is "$(mark)" "set=-1 errno=13" "enforced"
-link=$(ls -d /sys/fs/bpf/optguard/d*/link-setsockopt | head -1)
+link=$(ls -d /sys/fs/bpf/optguard/inst-*/link-setsockopt | head -1)
 is "$("$ATTACK" detach "$link")" "get=ok detach=EPERM" \
 	"root: BPF_LINK_DETACH of the pinned setsockopt link is refused"
 is "$(mark)" "set=-1 errno=13" "still enforced after the detach attempt"
@@ -45,7 +45,7 @@ out=$("$ATTACK" getfd "$DAEMON_PID")
 like "$out" "got=[1-9].* deleted=0 detached=0" \
 	"root: the daemon's own fds (pidfd_getfd) delete no key and detach nothing ($out)"
 is "$(mark)" "set=-1 errno=13" "still enforced after the pidfd_getfd attempt"
-counters=$(ls -d /sys/fs/bpf/optguard/d*/counters | head -1)
+counters=$(ls -d /sys/fs/bpf/optguard/inst-*/counters | head -1)
 is "$("$ATTACK" openrw "$counters")" "get=EPERM" "root: no writable fd of optguard's map"
 is "$("$ATTACK" open "$counters")" "get=ok" "... a read-only one is fine"
 check "status works (it opens the counters read-only)" "$OPTGUARD" status
@@ -66,7 +66,7 @@ og_start "$T/p.ini" || { fail "optguard run (guard = off) starts"; exit 0; }
 # (an LSM link cannot be detached at all, guard or not: the kernel answers EOPNOTSUPP; the
 # cgroup link can, and with it goes the value-aware rule)
 is "$(in_cg "$app" "$SOCKOPT" 0 1 184)" "set=-1 errno=1" "(value-aware: IP_TOS EF denied)"
-link=$(ls -d /sys/fs/bpf/optguard/d*/link-setsockopt | head -1)
+link=$(ls -d /sys/fs/bpf/optguard/inst-*/link-setsockopt | head -1)
 is "$("$ATTACK" detach "$link")" "get=ok detach=ok" "guard = off: root may detach the cgroup link"
 is "$(in_cg "$app" "$SOCKOPT" 0 1 184)" "set=0 get=184" "(and then the value-aware rule is gone)"
 og_stop

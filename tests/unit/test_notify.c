@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of notify_ready() (enforcer/daemon/notify.c): the datagram systemd's
+ * Unit tests of notify_ready(), notify_reloading() and notify_stopping()
+ * (enforcer/daemon/notify.c): the datagrams systemd's
  * sd_notify protocol expects, on a path socket and on an abstract one
  * ("@name"), a no-op without NOTIFY_SOCKET, errors for a bad address.
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "notify.h"
@@ -75,6 +77,24 @@ int main(void)
 		big[sizeof(big) - 1] = '\0';
 		ASSERT_OK(notify_ready(big), "a long status: sent, cut");
 		ASSERT_STRSTR(recv_msg(fd), "READY=1\nSTATUS=xxx", "a long status: still READY=1");
+		{
+			struct timespec ts;
+			unsigned long long before, usec = 0;
+			const char *m;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			before = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+			ASSERT_OK(notify_reloading(), "reloading: sent");
+			m = recv_msg(fd);
+			ASSERT_TRUE(!strncmp(m, "RELOADING=1\nMONOTONIC_USEC=", 27),
+				    "reloading: RELOADING=1 then MONOTONIC_USEC=");
+			sscanf(m + 27, "%llu", &usec);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ASSERT_TRUE(usec >= before && usec <= ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000,
+				    "reloading: MONOTONIC_USEC is CLOCK_MONOTONIC now, in us");
+			ASSERT_OK(notify_stopping(), "stopping: sent");
+			ASSERT_STREQ(recv_msg(fd), "STOPPING=1", "stopping: STOPPING=1");
+		}
 		close(fd);
 	}
 
