@@ -135,8 +135,16 @@ probe=$(awk '/readinessProbe:/ {p = 1} p && /command:/ {print; exit}' \
 	"$top/deploy/kubernetes/daemonset.yaml" | sed 's/.*\[//; s/\].*//; s/[",]//g')
 podman exec "$CTR" $probe --pin-dir "$OG_PIN" > "$T/probe.out" 2>&1
 rc=$?
-ok $rc "the readiness probe's command ($probe) exits 0 in the container"
-[ $rc -eq 0 ] || sed 's/^/#   /' "$T/probe.out"
+# In a chroot (the clean room of scripts/cleanroom.sh) runc starts containers without
+# pivot_root, and `runc exec` then enters at the mount namespace's root, the host's: the
+# image's binary is not there.  Only that case skips; any other failure fails.
+if [ $rc -ne 0 ] && [ "$(stat -c %d:%i /)" != "$(stat -Lc %d:%i /proc/1/root)" ] &&
+	grep -q 'exec: "[^"]*": stat [^ ]*: no such file or directory' "$T/probe.out"; then
+	ok 0 "# SKIP the readiness probe's command: podman exec cannot enter a container started from a chroot (runc without pivot_root)"
+else
+	ok $rc "the readiness probe's command ($probe) exits 0 in the container"
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$T/probe.out"
+fi
 
 # a real setsockopt, from a process in the policy's cgroup and from one outside it
 out=$(in_cg "$cg" python3 "$TESTS_DIR/clients/sockopt.py" TCP_CONGESTION str:reno)
