@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "gens.h"
 
 void gen_set_put(struct og_gen_set *s)
@@ -16,22 +17,11 @@ void gen_set_put(struct og_gen_set *s)
 	}
 }
 
-static int key_cmp(const struct og_rule_key *x, const struct og_rule_key *y)
-{
-	if (x->slot != y->slot)
-		return x->slot < y->slot ? -1 : 1;
-	if (x->uid != y->uid)
-		return x->uid < y->uid ? -1 : 1;
-	if (x->cgid != y->cgid)
-		return x->cgid < y->cgid ? -1 : 1;
-	return 0;
-}
-
 static int idx_cmp(const void *a, const void *b, void *keys)
 {
 	const struct og_rule_key *k = keys;
 
-	return key_cmp(&k[*(const __u32 *)a], &k[*(const __u32 *)b]);
+	return og_key_cmp(&k[*(const __u32 *)a], &k[*(const __u32 *)b]);
 }
 
 struct og_gen_set *gen_set_new(const struct og_rule_key *keys, const void *vals, size_t vsize,
@@ -76,7 +66,7 @@ long gen_set_find(const struct og_gen_set *s, const struct og_rule_key *k)
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = key_cmp(&s->keys[mid], k);
+		int c = og_key_cmp(&s->keys[mid], k);
 
 		if (!c)
 			return mid;
@@ -108,7 +98,7 @@ int gen_diff(const struct og_gen_set *have, const struct og_gen_set *want, __u32
 	}
 	/* both sorted: one merge */
 	while (i < h->n || j < w->n) {
-		c = i == h->n ? 1 : j == w->n ? -1 : key_cmp(&h->keys[i], &w->keys[j]);
+		c = i == h->n ? 1 : j == w->n ? -1 : og_key_cmp(&h->keys[i], &w->keys[j]);
 		if (c < 0) {
 			d->del[d->ndel] = h->keys[i++];
 			d->del[d->ndel++].slot |= gen << 31;

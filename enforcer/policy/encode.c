@@ -166,14 +166,10 @@ static int key_prio_cmp(const void *a, const void *b, void *arg)
 {
 	const struct og_encoding *enc = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct og_rule_key *x = &enc->keys[i], *y = &enc->keys[j];
+	int c = og_key_cmp(&enc->keys[i], &enc->keys[j]);
 
-	if (x->slot != y->slot)
-		return x->slot < y->slot ? -1 : 1;
-	if (x->uid != y->uid)
-		return x->uid < y->uid ? -1 : 1;
-	if (x->cgid != y->cgid)
-		return x->cgid < y->cgid ? -1 : 1;
+	if (c)
+		return c;
 	if (enc->kprio[i] != enc->kprio[j])
 		return enc->kprio[j] - enc->kprio[i];	/* the highest first */
 	return i < j ? -1 : i > j;		/* then the rule written first */

@@ -54,4 +54,16 @@ void encoding_free(struct og_encoding *enc);
 int encode_force(const struct og_policy *p, const struct og_bindings *b,
 		 struct og_encoding *enc);
 
+/* The order of og_rules keys: slot, then uid, then cgroup id (encode.c, kernel/gendiff.c). */
+static inline int og_key_cmp(const struct og_rule_key *x, const struct og_rule_key *y)
+{
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	if (x->cgid != y->cgid)
+		return x->cgid < y->cgid ? -1 : 1;
+	return 0;
+}
+
 #endif
