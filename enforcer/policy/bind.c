@@ -316,9 +316,10 @@ int bind_expand(const struct og_policy *p, const struct og_bind_table *t, struct
 		bind_expand_free(x);
 		return -ENOMEM;
 	}
-	memcpy(v, t->b, t->n * sizeof(*v));
-	if (t->n)
+	if (t->n) {
+		memcpy(v, t->b, t->n * sizeof(*v));
 		qsort(v, t->n, sizeof(*v), ent_cmp);
+	}
 	for (s = 0; s < p->nscopes; s++) {
 		first = o;
 		while (n < t->n && v[n].scope < s)

@@ -63,6 +63,8 @@ static int scope_selector(struct parser *ps, const struct og_policy *p, int line
 	    !(c->kind == OG_SEL_PATH && path_within(norm, p->cgroup))) {
 		perr(ps, line, "cgroup '%s' is outside the enforcer cgroup '%s': %s", raw,
 		     p->cgroup, "it would never be enforced");
+		free(c->path);
+		c->path = NULL;
 		return -1;
 	}
 	if (c->kind == OG_SEL_PATH)
