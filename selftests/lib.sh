@@ -126,14 +126,19 @@ og_start() {
 }
 
 # og_start_lsm POLICY NAME: og_start a policy with lsm = require; when it does not
-# start, skip NAME with the kernel's reason if that is BPF LSM missing, else fail
+# start, skip NAME with the kernel's reason if that is BPF LSM or cgroup ancestry
+# (a policy whose scopes name a cgroup) missing, else fail
 # NAME; returns 1 either way (the case then ends: `og_start_lsm ... || exit 0`)
 og_start_lsm() {
-	local why
+	local why anc
 	og_start "$1" && return 0
 	why=$(grep -o 'lsm = require, but .*: refusing' "$T/daemon.err" | sed 's/: refusing$//' || true)
+	# a scope naming a cgroup needs cgroup ancestry in cgroup programs (not on 5.10)
+	anc=$(grep -o "cgroup programs lack [a-z_]*" "$T/daemon.err" || true)
 	if [ -n "$why" ]; then
 		skip "BPF LSM (${why#lsm = require, but })" "$2"
+	elif [ -n "$anc" ]; then
+		skip "scopes that name a cgroup: this kernel's $anc" "$2"
 	else
 		fail "optguard run with lsm = require starts ($2)"
 	fi
