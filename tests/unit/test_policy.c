@@ -4,8 +4,10 @@
  * value syntax (value.c) and the option table (options.c).
  *
  * Tests that need cgroup directories make child cgroups under the cgroup2
- * mount (optguard-unit-<pid>/...), never attach anything, and remove them at
- * exit.  Without root or cgroup2 they skip and say why.
+ * mount (optguard-unit-<pid>/...), never attach anything, and remove them
+ * however the tests end: a parent process waits for them and removes the
+ * cgroups even when a sanitizer or a crash ends the tests without atexit.
+ * Without root or cgroup2 they skip and say why.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +20,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -81,7 +85,32 @@ static void cgroups_setup(void)
 		no_base_reason = "cannot create a child cgroup";
 		return;
 	}
-	atexit(cgroups_remove);
+	/* The tests run in a child; this process only waits and cleans up. */
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		rmdir(base);
+		base[0] = '\0';
+		no_base_reason = "fork failed";
+		return;
+	}
+	if (pid > 0) {
+		int st;
+
+		/* a signal to the group reaches the tests; we outlive them */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		cgroups_remove();
+		if (WIFSIGNALED(st)) {
+			signal(WTERMSIG(st), SIG_DFL);
+			raise(WTERMSIG(st));
+		}
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
 	for (i = 0; i < sizeof(child_cgroups) / sizeof(child_cgroups[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, child_cgroups[i]);
 		if (mkdir(path, 0755))
