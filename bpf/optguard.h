@@ -260,6 +260,11 @@ struct og_event {
 #define OG_FP_CREATE		(1u << 0)
 #define OG_FP_CONNECT		(1u << 1)
 #define OG_FP_ESTABLISHED	(1u << 2)
+#define OG_FP_SEND		(1u << 3)	/* an unconnected UDP send (sendmsg4/6) */
+
+/* struct og_force_ent.flags: the rule's options that change how it is forced */
+#define OG_FE_TELEMETRY		(1u << 0)	/* the rule asked for per-socket telemetry */
+#define OG_FE_DENY_UNFORCEABLE	(1u << 1)	/* refuse the connect/send where it cannot take */
 
 struct og_force_ent {
 	__u32 rule_id;
@@ -268,7 +273,8 @@ struct og_force_ent {
 	__u8 vtype;		/* enum og_vtype */
 	__u8 len;		/* optlen for bpf_setsockopt: 4, or OG_STR_MAX for strings */
 	__u8 done;		/* in a plan: OG_FP_* where the value took on this socket */
-	__u32 pad;
+	__u8 flags;		/* OG_FE_* */
+	__u8 pad[3];
 	union {
 		__u64 num;		/* len 4: an int option's value */
 		char str[OG_STR_MAX];	/* len OG_STR_MAX: a string option's value, NUL padded */
