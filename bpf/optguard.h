@@ -176,6 +176,12 @@ struct og_counters {
 	__u64 rtos;
 	__u64 closes;
 	__u64 lifetime_ns;	/* sum over the closed ones */
+	/*
+	 * force rules: values that took and were counted but not logged (log_force
+	 * = changes, the default).  For every rule:
+	 *   decisions = events + suppressed + dropped + unlogged
+	 */
+	__u64 unlogged;
 };
 
 #define OG_EV_STR	(1u << 0)	/* requested/effective are strings */
@@ -286,6 +292,16 @@ struct og_force_set {
 	__u32 forced;		/* ... by forcing: ent[index] is valid */
 	struct og_force_ent ent[OG_FORCE_MAX];
 };
+
+/*
+ * og_force_info[gen]: the OG_SI_* bits of the og_force keys (levels, uid,
+ * anycg, rules), and what the policy's force rules need besides:
+ */
+#define OG_FI_TELEMETRY	(1u << 28)	/* a rule asks for telemetry: sockets keep a plan */
+#define OG_FI_SEND	(1u << 27)	/* a rule forces at send (cgroup/sendmsg4/6) */
+#define OG_FI_CREATE_SK	(1u << 26)	/* a rule forces SO_MARK/SO_PRIORITY at create:
+					 * cgroup/sock_create writes them */
+_Static_assert(OG_CG_LEVELS <= 26, "og_force_info: the level bits meet the OG_FI_* bits");
 
 /* og_sk_plan.flags */
 #define OG_PL_CLOSED	(1u << 1)	/* the close events went out */
