@@ -124,9 +124,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 # (enforcer/kernel/minbtf.c).  Only the BPF UAPI context structures (an ABI) may be
 # taken from the build's kernel like that; struct sock and socket are read by the LSM
 # programs only, which are always relocated against the running kernel's BTF; so are the
-# second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/).
+# second line's (the compat check and lsm/uring_cmd, lsm/socket_sendmsg: bpf/lsm/), and the
+# third's (the force programs read a socket's cgroup ancestry: bpf/force.bpf.h).
 MIN_BTF_TYPES := bpf_sockopt bpf_sock bpf_sock_addr bpf_sock_ops sock socket sock_common \
-	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd bpf_pidns_info
+	task_struct thread_info pt_regs file msghdr io_ring_ctx io_kiocb io_uring_cmd bpf_pidns_info \
+	cgroup kernfs_node sock_cgroup_data
 $(OUTPUT)/optguard.min_btf.h: $(OUTPUT)/optguard.bpf.o
 	$(call msg,GEN-BTF,$@)
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@.btf $<

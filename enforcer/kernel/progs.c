@@ -42,8 +42,11 @@ const struct og_group_def og_groups[OG_NGROUPS] = {
 	[OG_G_URING] = { .deps = OG_GBIT(OG_G_LSM), .kernel_btf = true, .extra = true,
 			 .caps = OG_CBIT(OG_CAP_URING_HOOK) },
 	[OG_G_CMSG] = { .deps = OG_GBIT(OG_G_LSM), .kernel_btf = true, .extra = true },
-	/* the force programs walk cgroup levels in bpf_loop */
-	[OG_G_FORCE] = { .caps = OG_CBIT(OG_CAP_BPF_LOOP) },
+	/*
+	 * the force programs walk cgroup levels in bpf_loop, and read a socket's
+	 * cgroup and uid from struct sock: relocated against the running kernel's BTF
+	 */
+	[OG_G_FORCE] = { .kernel_btf = true, .caps = OG_CBIT(OG_CAP_BPF_LOOP) },
 	[OG_G_CREATE] = { .deps = OG_GBIT(OG_G_LSM) | OG_GBIT(OG_G_FORCE), .kernel_btf = true },
 };
 
