@@ -176,20 +176,12 @@ static __always_inline void walk_key(struct walk_ctx *w, struct og_sk_plan *p, _
 		w->done = plan_merge(s, p, w->done, w->sock);
 }
 
-/* bpf_loop callback: cgroup level OG_CG_LEVELS - 1 - @idx, deepest first.  0: go on. */
-static long walk_level(__u32 idx, void *data)
+/* One cgroup level of the walk: the ancestor @cgid's keys.  0: go on. */
+static __always_inline long walk_ancestor(struct walk_ctx *w, __u64 cgid)
 {
-	struct walk_ctx *w = data;
-	__u32 key = 0, level = OG_CG_LEVELS - 1 - idx;
 	struct og_sk_plan *p;
-	__u64 cgid;
+	__u32 key = 0;
 
-	if (level >= OG_CG_LEVELS || !(w->fi & (1u << level)))
-		return 0;	/* go on: no scope at this level */
-	if (w->cgrp)
-		cgid = sk_ancestor_id(w, level);
-	else
-		cgid = bpf_get_current_ancestor_cgroup_id(level);
 	if (!cgid)
 		return 0;	/* go on: the cgroup is not that deep */
 	p = bpf_map_lookup_elem(&og_plan_scratch, &key);
@@ -200,13 +192,40 @@ static long walk_level(__u32 idx, void *data)
 }
 
 /*
+ * bpf_loop callbacks: cgroup level OG_CG_LEVELS - 1 - @idx, deepest first,
+ * of the current task's cgroup or of the socket's.  Two of them: sock_ops
+ * programs lack bpf_get_current_ancestor_cgroup_id, and the verifier checks
+ * every call a callback makes.
+ */
+static long walk_level_task(__u32 idx, void *data)
+{
+	struct walk_ctx *w = data;
+	__u32 level = OG_CG_LEVELS - 1 - idx;
+
+	if (level >= OG_CG_LEVELS || !(w->fi & (1u << level)))
+		return 0;	/* go on: no scope at this level */
+	return walk_ancestor(w, bpf_get_current_ancestor_cgroup_id(level));
+}
+
+static long walk_level_sk(__u32 idx, void *data)
+{
+	struct walk_ctx *w = data;
+	__u32 level = OG_CG_LEVELS - 1 - idx;
+
+	if (level >= OG_CG_LEVELS || !(w->fi & (1u << level)))
+		return 0;	/* go on: no scope at this level */
+	return walk_ancestor(w, sk_ancestor_id(w, level));
+}
+
+/*
  * Build, in og_plan_scratch, the plan of a socket for the identity in @w
  * (gen, uid, cgrp, cglevel and sock set by the caller).  Returns it if it
  * has entries, else NULL.  The key walk is find_rule()'s, its levels in a
- * bpf_loop so that the verifier checks one.  Nothing is kept: each point
+ * bpf_loop so that the verifier checks one; @sk_only (a literal): @w names
+ * a socket's cgroup, never the task's.  Nothing is kept: each point
  * builds the plan again (a reload in between changes what the socket gets).
  */
-static __always_inline struct og_sk_plan *plan_walk(struct walk_ctx *w)
+static __always_inline struct og_sk_plan *plan_walk(struct walk_ctx *w, const int sk_only)
 {
 	struct og_sk_plan *p;
 	__u32 key = 0;
@@ -219,8 +238,10 @@ static __always_inline struct og_sk_plan *plan_walk(struct walk_ctx *w)
 	if (!p)
 		return NULL;
 	p->n = 0;
-	if ((w->fi & OG_SI_LEVELS) && (w->cgrp || has_task_helpers))
-		bpf_loop(OG_CG_LEVELS, walk_level, w, 0);
+	if ((w->fi & OG_SI_LEVELS) && w->cgrp)
+		bpf_loop(OG_CG_LEVELS, walk_level_sk, w, 0);
+	else if ((w->fi & OG_SI_LEVELS) && has_task_helpers && !sk_only)
+		bpf_loop(OG_CG_LEVELS, walk_level_task, w, 0);
 	if (w->fi & OG_SI_ANYCG)
 		walk_key(w, p, 0);
 	if (!p->n)
@@ -242,7 +263,7 @@ static __always_inline struct og_sk_plan *plan_build(__u32 gen, __u32 family, __
 		.uid = (__u32)bpf_get_current_uid_gid(),
 		.sock = sock_key(family, type, protocol),
 	};
-	struct og_sk_plan *p = plan_walk(&w);
+	struct og_sk_plan *p = plan_walk(&w, 0);
 
 	if (!p)
 		return NULL;
@@ -276,7 +297,7 @@ static __always_inline struct og_sk_plan *plan_build_tcp(__u32 gen, void *sk, __
 		return NULL;	/* cannot happen: every socket has a cgroup */
 	w.cgrp = (__u64)cg;
 	w.cglevel = BPF_CORE_READ(cg, level);
-	p = plan_walk(&w);
+	p = plan_walk(&w, 1);
 	if (!p)
 		return NULL;
 	p->cgid = BPF_CORE_READ(cg, kn, id);
