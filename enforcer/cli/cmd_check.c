@@ -32,15 +32,15 @@ static void say_stderr(const char *msg)
  * errors, counted in the return value.  Probing needs root (it loads
  * programs and makes a child cgroup); without it, a note says so.
  */
-static int check_kernel_force(const struct og_policy *p)
+static int check_kernel_force(struct og_policy *p)
 {
 	struct og_force_probe pr;
 
 	if (!policy_forces(p, OG_AT_ALL))
 		return 0;
 	if (geteuid() != 0) {
-		fprintf(stderr, "%s: note: whether this kernel can force at create, connect and "
-			"established is not checked (needs root)\n", p->path);
+		fprintf(stderr, "%s: note: whether this kernel can force at the points the force rules "
+			"name (or `at` defaults to) is not checked (needs root)\n", p->path);
 		return 0;
 	}
 	if (force_probe(&pr) || !pr.probed) {
