@@ -308,6 +308,16 @@ static int explain_call(const struct og_policy *p, const char *cg, __u32 uid, in
 		if (check_kernel_force(&one))
 			printf("kernel:   this kernel cannot force it at every point it names: "
 			       "optguard run refuses this policy here\n");
+		/* the points as run would force them (a defaulted at less what the kernel lacks) */
+		printf("at:       %s%s%s%s%s%s; telemetry %s; on_unforceable %s\n",
+		       win->at & OG_AT_CREATE ? "create " : "",
+		       win->at & OG_AT_CONNECT ? "connect " : "",
+		       win->at & OG_AT_ESTABLISHED ? "established " : "",
+		       win->at & OG_AT_SEND ? "send " : "",
+		       win->at ? "" : "nowhere ",
+		       win->at_default ? "(no `at`: the default create, connect, less the points "
+		       "this kernel lacks)" : "(the rule's `at`)", win->telemetry ? "on" : "off",
+		       win->deny_unforceable ? "deny" : "allow");
 	}
 	if (value) {
 		struct og_value v;
