@@ -7,9 +7,63 @@
  * the socket's storage for the connect, established and create points (and
  * cloned to the sockets a listener accepts).  A socket whose scope forces
  * nothing gets no storage and, later, no extra callbacks.  This program
- * cannot set options itself (no bpf_setsockopt in CGROUP_SOCK programs).
+ * cannot call bpf_setsockopt (no such helper in CGROUP_SOCK programs), but
+ * it may write struct bpf_sock's mark and priority: SO_MARK and SO_PRIORITY
+ * at create need no lsm_cgroup (create_direct()).
  */
 #include "../force.bpf.h"
+
+/*
+ * Set by the loader: the lsm_cgroup/socket_post_create program (lsm/create.bpf.c)
+ * is loaded and forces every `at = create` entry itself.
+ */
+const volatile int post_create_loaded = 0;
+
+#define OG_SOL_SOCKET	1
+#define OG_SO_PRIORITY	12
+#define OG_SO_MARK	36
+
+/*
+ * Where lsm_cgroup/socket_post_create is not loaded: write the plan's `at =
+ * create` entries for SO_MARK and SO_PRIORITY into the socket, as
+ * setsockopt would (sk_mark, sk_priority; no capability check, like
+ * bpf_setsockopt).  Counted like force_apply() counts: a decision, an event
+ * only with log_force = all or in audit mode (which changes nothing).
+ */
+static __always_inline void create_direct(struct bpf_sock *sk, const struct og_sk_plan *p)
+{
+	__u32 gen = p->gen & 1;
+	const struct og_gen_config *cfg = &og_cfg[gen];
+	struct og_call call = { .family = sk->family, .type = sk->type,
+				.hook = OG_HOOK_SOCK_CREATE };
+	int i;
+
+	for (i = 0; i < OG_FORCE_MAX; i++) {
+		const struct og_force_ent *e;
+		struct og_val v = {};
+
+		if (i >= p->n)
+			break;
+		e = &p->ent[i];	/* bounds: i < OG_FORCE_MAX */
+		if (!(e->at & OG_FP_CREATE) || e->level != OG_SOL_SOCKET ||
+		    (e->optname != OG_SO_MARK && e->optname != OG_SO_PRIORITY))
+			continue;
+		if (cfg->mode != OG_MODE_AUDIT) {
+			if (e->optname == OG_SO_MARK)
+				sk->mark = (__u32)e->num;
+			else
+				sk->priority = (__u32)e->num;
+			if (!cfg->log_force) {
+				count_forced(e->rule_id);
+				continue;
+			}
+		}
+		call.level = e->level;
+		call.optname = e->optname;
+		v.num = e->num;
+		account(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, 0, e->vtype, 1, &v, &v);
+	}
+}
 
 SEC("cgroup/sock_create")
 int og_sock_create(struct bpf_sock *sk)
@@ -22,6 +76,8 @@ int og_sock_create(struct bpf_sock *sk)
 	p = plan_build(gen, sk->family, sk->type, sk->protocol);
 	if (!p)
 		return 1;	/* allow: nothing forced on this socket */
+	if (!post_create_loaded && (og_force_info[gen] & OG_FI_CREATE_SK))
+		create_direct(sk, p);
 	/* the scratch plan is the storage's initial value */
 	bpf_sk_storage_get(&og_plans, sk, p, BPF_SK_STORAGE_GET_F_CREATE);
 	return 1;	/* allow: creation never fails because of a force rule */
