@@ -14,7 +14,7 @@
 static bool forces(const struct og_rule_def *d)
 {
 	return d->action == OG_ACT_FORCE && (d->at & (OG_AT_CREATE | OG_AT_CONNECT |
-						      OG_AT_ESTABLISHED));
+						      OG_AT_ESTABLISHED | OG_AT_SEND));
 }
 
 /* The force index of (level, optname), or -1 if the policy forces it nowhere. */
@@ -77,7 +77,7 @@ static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
 	e->rule_id = id;
 	e->level = m.level;
 	e->optname = m.optname;
-	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED);
+	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED | OG_FP_SEND);
 	e->vtype = d->vtype;
 	e->len = d->vtype == OG_VT_STR ? OG_STR_MAX : 4;
 	if (e->len == OG_STR_MAX)
@@ -131,6 +131,12 @@ static int add(void *ctx, const struct og_key *k)
 	if (forces(d) && optref_forceable(k->o)) {
 		s->forced |= 1u << idx;
 		ent_fill(d, k->o, rule_id(d, k->rule), &s->ent[idx]);
+		/* what the programs check before building a plan (optguard.h) */
+		if (d->at & OG_AT_SEND)
+			fk->enc->force_info |= OG_FI_SEND;
+		if ((d->at & OG_AT_CREATE) && k->o.level == 1 /* SOL_SOCKET */ &&
+		    (k->o.optname == 36 /* SO_MARK */ || k->o.optname == 12 /* SO_PRIORITY */))
+			fk->enc->force_info |= OG_FI_CREATE_SK;
 	}
 	return 0;
 }
