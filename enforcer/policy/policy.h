@@ -21,8 +21,8 @@ enum og_on_change { OG_ONCHANGE_REWRITE = 0, OG_ONCHANGE_DENY, OG_ONCHANGE_ALLOW
 #define OG_AT_CREATE		(1u << 0)
 #define OG_AT_CONNECT		(1u << 1)
 #define OG_AT_ESTABLISHED	(1u << 2)
-#define OG_AT_SEND		(1u << 3)	/* not yet parsed: the UDP sendmsg point */
-#define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)
+#define OG_AT_SEND		(1u << 3)	/* the UDP sendmsg point */
+#define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED | OG_AT_SEND)
 
 #define OG_DEFAULT_LOG_FILE	"/var/log/optguard/events.jsonl"
 #define OG_DEFAULT_PIN_DIR	"/sys/fs/bpf/optguard"

@@ -130,7 +130,7 @@ static void rule_except(struct parser *ps, struct og_rule_def *r, const struct k
 
 static void rule_at(struct parser *ps, struct og_rule_def *r, const struct kv *kv)
 {
-	static const char *const points[] = { "create", "connect", "established" };
+	static const char *const points[] = { "create", "connect", "established", "send" };
 	char *store, **items;
 	unsigned int at = 0;
 	long n, i;
@@ -145,7 +145,7 @@ static void rule_at(struct parser *ps, struct og_rule_def *r, const struct kv *k
 				break;
 		if (j == ARRAY_SIZE(points)) {
 			perr(ps, kv->line,
-			     "invalid at '%s' (expected create, connect, established)", items[i]);
+			     "invalid at '%s' (expected create, connect, established, send)", items[i]);
 			at = 0;
 			break;
 		}
