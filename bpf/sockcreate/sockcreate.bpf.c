@@ -36,7 +36,8 @@ static __always_inline void create_direct(struct bpf_sock *sk, const struct og_s
 	const struct og_gen_config *cfg = &og_cfg[gen];
 	struct og_call call = { .family = sk->family, .type = sk->type,
 				.hook = OG_HOOK_SOCK_CREATE };
-	int i;
+	__u32 mark = 0, prio = 0;
+	int i, set_mark = 0, set_prio = 0;
 
 	for (i = 0; i < OG_FORCE_MAX; i++) {
 		const struct og_force_ent *e;
@@ -49,10 +50,13 @@ static __always_inline void create_direct(struct bpf_sock *sk, const struct og_s
 		    (e->optname != OG_SO_MARK && e->optname != OG_SO_PRIORITY))
 			continue;
 		if (cfg->mode != OG_MODE_AUDIT) {
-			if (e->optname == OG_SO_MARK)
-				sk->mark = (__u32)e->num;
-			else
-				sk->priority = (__u32)e->num;
+			if (e->optname == OG_SO_MARK) {
+				mark = (__u32)e->num;
+				set_mark = 1;
+			} else {
+				prio = (__u32)e->num;
+				set_prio = 1;
+			}
 			if (!cfg->log_force) {
 				count_forced(e->rule_id);
 				continue;
@@ -63,6 +67,15 @@ static __always_inline void create_direct(struct bpf_sock *sk, const struct og_s
 		v.num = e->num;
 		account(&call, gen, cfg, e->rule_id, OG_ACT_FORCE, 0, e->vtype, 1, &v, &v);
 	}
+	/*
+	 * Stored after the loop, each at its own constant offset: a store whose
+	 * ctx offset depends on a branch is refused ("dereference of modified
+	 * ctx ptr"), which clang makes of one if/else.
+	 */
+	if (set_mark)
+		sk->mark = mark;
+	if (set_prio)
+		sk->priority = prio;
 }
 
 SEC("cgroup/sock_create")
