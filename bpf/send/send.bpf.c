@@ -22,6 +22,14 @@
  *
  * bpf_setsockopt from these hooks: Linux 5.12+ (net/core/filter.c,
  * sock_addr_func_proto); the force probe tries it (caps_force.c).
+ *
+ * The datagram being sent: newer kernels copy the socket's TOS (IPv4,
+ * ipcm_init_sk) and TCLASS (IPv6, ipcm6_init_sk) into the datagram's cookie
+ * before this hook runs, so a value forced here holds from the socket's
+ * next datagram on (measured on 6.18: the first datagram of a socket keeps
+ * its old TOS; tests/71-force-send.t).  Kernels that read inet->tos when
+ * they build the packet (6.1) mark the first one too.  SO_MARK and
+ * SO_PRIORITY are best forced at create (sockcreate/).
  */
 #include "../force.bpf.h"
 
