@@ -28,7 +28,8 @@
  * before this hook runs, so a value forced here holds from the socket's
  * next datagram on (measured on 6.18: the first datagram of a socket keeps
  * its old TOS; tests/71-force-send.t).  Kernels that read inet->tos when
- * they build the packet (6.1) mark the first one too.  SO_MARK and
+ * they build the packet (6.1, read in its source, not measured here) mark
+ * the first one too.  SO_MARK and
  * SO_PRIORITY are best forced at create (sockcreate/).
  */
 #include "../force.bpf.h"
