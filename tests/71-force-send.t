@@ -18,7 +18,8 @@ for o in IP_TOS IPV6_TCLASS; do
 	case ",$at," in
 	*,send,*) ;;
 	*)
-		why=$(printf '%s\n' "$opts" | sed -n 's/^send: \(.*refused a cgroup.*\)/\1/p' | head -1)
+		why=$(printf '%s\n' "$opts" | sed -n -e 's/^send: \(.*refused a cgroup.*\)/\1/p' \
+			-e 's/^create, connect, established, send: //p' | head -1)
 		skip_all "$o cannot be forced at send on this kernel: ${why:-the probe did not find bpf_setsockopt taking it in cgroup/sendmsg4/6}"
 		;;
 	esac
