@@ -101,12 +101,30 @@ static void free_state(struct kv_list *l)
 	}
 }
 
-/* Read-only: where the guard runs, a writable fd of optguard's map is the daemon's alone */
+/*
+ * Read-only: where the guard runs, a writable fd of optguard's map is the
+ * daemon's alone.  A daemon of another version may count other fields: its
+ * map is refused (errno EPROTO, said) rather than read as this one's.
+ */
 static int counters_open(const char *path)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get_opts(path, &o);
 
-	return bpf_obj_get_opts(path, &o);
+	if (fd < 0)
+		return fd;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.value_size != sizeof(struct og_counters)) {
+		log_warnx("status: %s holds counters of %u bytes, this optguard's are %zu: the "
+			  "daemon is another version of optguard (its own `optguard status` reads "
+			  "them)", path, info.value_size, sizeof(struct og_counters));
+		close(fd);
+		errno = EPROTO;
+		return -1;
+	}
+	return fd;
 }
 
 /*
