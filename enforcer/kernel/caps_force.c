@@ -211,6 +211,60 @@ static int default_at(struct og_policy *p, struct og_rule_def *r, const struct o
 	return 0;
 }
 
+/* An option the kernel copies into a datagram's cookie before cgroup/sendmsg (ipcm_init_sk). */
+static bool send_copied_opt(const struct og_option *o)
+{
+	return o && (!strcmp(o->name, "IP_TOS") || !strcmp(o->name, "IPV6_TCLASS") ||
+		     create_direct_opt(o));
+}
+
+/*
+ * The first datagram (og_force_probe.send_first): where the probe measured
+ * that it leaves unmarked, a warning for a rule forcing a copied option at
+ * send, with what to do (or what on_unforceable = deny does).
+ */
+static void send_first_warn(struct og_policy *p, struct og_rule_def *r,
+			    const struct og_force_probe *pr, const char *const unloaded[4],
+			    void (*say)(const char *msg))
+{
+	char msg[1200], why[400], fams[32];
+	const char *name = NULL, *cname;
+	size_t o;
+
+	if (!(r->at & OG_FP_SEND) || !force_send_first_unmarked(pr))
+		return;
+	for (o = 0; o < rule_nopts(r) && !name; o++)
+		if (optref_forceable(rule_opt(r, o)) && send_copied_opt(rule_opt(r, o).opt))
+			name = rule_opt(r, o).opt->name;
+	if (!name)
+		return;
+	snprintf(fams, sizeof(fams), "%s%s%s",
+		 pr->send_first[0] == OG_SF_UNMARKED ? "AF_INET" : "",
+		 pr->send_first[0] == OG_SF_UNMARKED && pr->send_first[1] == OG_SF_UNMARKED ?
+		 ", " : "", pr->send_first[1] == OG_SF_UNMARKED ? "AF_INET6" : "");
+	if (r->deny_unforceable)
+		snprintf(why, sizeof(why), "on_unforceable = deny refuses that datagram (sendto "
+			 "fails with EPERM, an event of the rule): the socket has the value by then, "
+			 "so the application's retry goes out marked");
+	else if (!(r->at & OG_FP_CREATE) &&
+		 !point_why(r, pr, unloaded, OG_FP_CREATE, why, sizeof(why), &cname))
+		snprintf(why, sizeof(why), "add `at = create` (this kernel can force %s there), or "
+			 "`on_unforceable = deny` to refuse that datagram", name);
+	else if (!(r->at & OG_FP_CREATE))
+		snprintf(why, sizeof(why), "add `at = create` where the kernel has lsm_cgroup (not "
+			 "this one), or `on_unforceable = deny` to refuse that datagram (the retry "
+			 "goes out marked)");
+	else
+		snprintf(why, sizeof(why), "a socket whose value changed after create sends one "
+			 "datagram unmarked; `on_unforceable = deny` refuses it instead");
+	snprintf(msg, sizeof(msg), "%s:%d: warning: rule %s: this kernel copies a socket's "
+		 "TOS/TCLASS (with its mark and priority) into a datagram before cgroup/sendmsg "
+		 "runs (measured by the force probe: %s): %s forced at send holds from a socket's "
+		 "second datagram, the first datagram of each socket leaves unmarked; %s",
+		 p->path, r->line, r->name, fams, name, why);
+	say(msg);
+}
+
 int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
 			     const char *const unloaded[4], void (*say)(const char *msg))
 {
@@ -253,6 +307,7 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 				bad++;
 			}
 		}
+		send_first_warn(p, r, pr, unloaded, say);
 	}
 	return bad;
 }
