@@ -272,6 +272,7 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 	unsigned int pt;
 	size_t i, o;
 	int bad = 0;
+	bool warned = p->send_first_warned;
 
 	for (i = 0; i < p->nrules; i++) {
 		struct og_rule_def *r = &p->rules[i];
@@ -307,8 +308,10 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 				bad++;
 			}
 		}
-		send_first_warn(p, r, pr, unloaded, say);
+		if (!warned)	/* the daemon checks a policy twice: before and after the load */
+			send_first_warn(p, r, pr, unloaded, say);
 	}
+	p->send_first_warned = true;
 	return bad;
 }
 
