@@ -231,8 +231,6 @@ at = send
 on_unforceable = deny
 INI
 og_must_start "$T/deny.ini"
-like "$(grep "warning: rule tos: this kernel copies" "$T/daemon.err")" \
-	"${first4:+.}" "deny: the start's warning (if any) says what on_unforceable = deny does"
 if [ "$first4" = UNMARKED ]; then
 	like "$(grep "warning: rule tos: this kernel copies" "$T/daemon.err")" \
 		'on_unforceable = deny refuses that datagram \(sendto fails with EPERM' \
