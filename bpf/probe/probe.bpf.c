@@ -19,6 +19,8 @@ char LICENSE[] SEC("license") = "GPL";
 struct og_probe_opt og_probe_opts[OG_PROBE_MAX];
 __u32 og_probe_n;
 __s32 og_probe_ret[OG_PP_MAX][OG_PROBE_MAX];
+__u32 og_probe_first_port[2];	/* probe.h: 0 none */
+__s32 og_probe_first_ret[2];	/* bpf_setsockopt's return, OG_PROBE_UNSET: no such send */
 
 static __always_inline void try_all(void *ctx, __u32 point)
 {
@@ -73,6 +75,26 @@ int og_probe_sockops(struct bpf_sock_ops *skops)
 }
 
 /*
+ * The first datagram of a fresh socket to the daemon's receiver of @i (0
+ * AF_INET, 1 AF_INET6): force OG_PROBE_FIRST_TOS; the receiver reads what
+ * that datagram carried.  1: it was such a send.
+ */
+static __always_inline int first_send(struct bpf_sock_addr *ctx, int i)
+{
+	int v = OG_PROBE_FIRST_TOS;
+
+	if (i < 0 || i > 1 || !og_probe_first_port[i] || ctx->user_port != og_probe_first_port[i])
+		return 0;
+	if (i == 0)
+		og_probe_first_ret[0] = bpf_setsockopt(ctx, 0 /* SOL_IP */, 1 /* IP_TOS */, &v,
+						       sizeof(v));
+	else
+		og_probe_first_ret[1] = bpf_setsockopt(ctx, 41 /* SOL_IPV6 */, 67 /* IPV6_TCLASS */,
+						       &v, sizeof(v));
+	return 1;
+}
+
+/*
  * The send point: the child's unconnected UDP sends (sendto 127.0.0.1, ::1
  * and ::ffff:127.0.0.1 from an AF_INET6 socket).  A kernel whose sendmsg
  * hooks lack bpf_setsockopt (before 5.12) refuses these programs: the probe
@@ -81,6 +103,8 @@ int og_probe_sockops(struct bpf_sock_ops *skops)
 SEC("cgroup/sendmsg4")
 int og_probe_send4(struct bpf_sock_addr *ctx)
 {
+	if (ctx->family == 2 && first_send(ctx, 0))
+		return 1;	/* allow */
 	try_all(ctx, ctx->family == 10 ? OG_PP_SEND4M : OG_PP_SEND4);
 	return 1;	/* allow */
 }
@@ -88,6 +112,8 @@ int og_probe_send4(struct bpf_sock_addr *ctx)
 SEC("cgroup/sendmsg6")
 int og_probe_send6(struct bpf_sock_addr *ctx)
 {
+	if (first_send(ctx, 1))
+		return 1;	/* allow */
 	try_all(ctx, OG_PP_SEND6);
 	return 1;	/* allow */
 }

@@ -27,6 +27,14 @@ enum og_probe_point {
 	OG_PP_MAX,
 };
 
+/*
+ * The first datagram: the daemon's receivers' ports (network order, as
+ * bpf_sock_addr.user_port) for AF_INET [0] and AF_INET6 [1].  A send to one
+ * of them forces IP_TOS / IPV6_TCLASS to OG_PROBE_FIRST_TOS on the fresh
+ * socket instead of trying the options: does that datagram carry it?
+ */
+#define OG_PROBE_FIRST_TOS	0x20
+
 struct og_probe_opt {
 	__s32 level, optname;
 	__s32 len;		/* 4, or OG_STR_MAX for a string */

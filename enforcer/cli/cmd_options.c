@@ -92,6 +92,16 @@ int cmd_options(int argc, char **argv)
 		       fp->create_reason);
 	if (fp->probed && fp->send_reason[0])
 		printf("send: %s\n", fp->send_reason);
+	for (i = 0; fp->probed && !fp->send_reason[0] && i < 2; i++)
+		printf("send: the first datagram (%s): %s: %s\n", i ? "AF_INET6" : "AF_INET",
+		       fp->send_first[i] == OG_SF_MARKED ? "marked" :
+		       fp->send_first[i] == OG_SF_UNMARKED ? "UNMARKED" : "not measured",
+		       fp->send_first_why[i]);
+	if (force_send_first_unmarked(fp))
+		printf("send: this kernel copies a socket's TOS/TCLASS (and its mark and priority) "
+		       "into a datagram before cgroup/sendmsg runs: a value forced at send holds "
+		       "from the socket's next datagram; the first one of each socket leaves "
+		       "unmarked (`on_unforceable = deny` refuses it instead)\n");
 	for (i = 0; fp->probed && i < fp->nrows; i++)
 		if (fp->rows[i].opt->level == 0 /* IPPROTO_IP */ && fp->rows[i].err_mapped > 0)
 			printf("send: an AF_INET6 socket sending to a v4-mapped address: this "

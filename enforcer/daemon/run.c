@@ -551,6 +551,10 @@ static int phase_load(struct daemon *d)
 	lim.force_send = policy_forces(d->pol, OG_AT_SEND);
 	/* a policy that forces nothing at start cannot gain force rules by a reload */
 	lim.skip_force = !d->probe;
+	lim.send_first_unmarked[0] = d->probe && d->probe->probed &&
+				     d->probe->send_first[0] == OG_SF_UNMARKED;
+	lim.send_first_unmarked[1] = d->probe && d->probe->probed &&
+				     d->probe->send_first[1] == OG_SF_UNMARKED;
 	lim.want_cmsg = d->pol->lsm != OG_LSM_OFF && policy_needs_cmsg(d->pol);
 	ret = og_bpf_load(&d->bpf, &lim);
 	if (ret)

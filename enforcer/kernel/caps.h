@@ -80,8 +80,23 @@ struct og_probe_row {
 	int err_mapped;
 };
 
+/*
+ * og_force_probe.send_first: does the first datagram of a fresh UDP socket
+ * carry the TOS / TCLASS cgroup/sendmsg forced for it?  Kernels that copy
+ * the socket's TOS, TCLASS, mark and priority into the datagram's cookie
+ * before the hook runs (ipcm_init_sk, ipcm6_init_sk) send it with the old
+ * value; the probe measures it, per family.
+ */
+enum og_send_first {
+	OG_SF_UNKNOWN = 0,	/* not measured: send_first_why[] says why */
+	OG_SF_MARKED,		/* the first datagram carried the forced value */
+	OG_SF_UNMARKED,		/* it left with the socket's old value */
+};
+
 struct og_force_probe {
 	bool probed;		/* false: reason says why */
+	enum og_send_first send_first[2];	/* AF_INET [0], AF_INET6 [1] */
+	char send_first_why[2][280];	/* OG_SF_UNKNOWN: why, else what was received */
 	char reason[256];
 	char create_reason[256];	/* why nothing can be forced at create, or "" */
 	char send_reason[256];		/* why nothing can be forced at send, or "" */
@@ -98,6 +113,8 @@ const struct og_probe_row *force_probe_row(const struct og_force_probe *pr,
 void force_probe_why(const struct og_force_probe *pr, const struct og_option *o,
 		     unsigned int point, char *buf, size_t len);
 const char *force_point_name(unsigned int point);
+/* The probe measured that the first datagram of a socket leaves unmarked (either family). */
+bool force_send_first_unmarked(const struct og_force_probe *pr);
 
 /*
  * Each point a force rule of @p names that this kernel cannot honour: one

@@ -4,6 +4,10 @@
  * the purpose, make one IPv4 and one IPv6 loopback connection from a
  * process inside it, and read what bpf_setsockopt returned for each option
  * at each point.  Everything made is removed again, also on failure.
+ * At send it also measures the first datagram (og_force_probe.send_first):
+ * a fresh UDP socket sends two datagrams to a receiver of the daemon's
+ * while the probe's sendmsg program forces IP_TOS / IPV6_TCLASS to 0x20;
+ * the receiver reads each one's TOS / TCLASS (IP_RECVTOS, IPV6_RECVTCLASS).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -207,6 +211,60 @@ static int default_at(struct og_policy *p, struct og_rule_def *r, const struct o
 	return 0;
 }
 
+/* An option the kernel copies into a datagram's cookie before cgroup/sendmsg (ipcm_init_sk). */
+static bool send_copied_opt(const struct og_option *o)
+{
+	return o && (!strcmp(o->name, "IP_TOS") || !strcmp(o->name, "IPV6_TCLASS") ||
+		     create_direct_opt(o));
+}
+
+/*
+ * The first datagram (og_force_probe.send_first): where the probe measured
+ * that it leaves unmarked, a warning for a rule forcing a copied option at
+ * send, with what to do (or what on_unforceable = deny does).
+ */
+static void send_first_warn(struct og_policy *p, struct og_rule_def *r,
+			    const struct og_force_probe *pr, const char *const unloaded[4],
+			    void (*say)(const char *msg))
+{
+	char msg[1200], why[400], fams[32];
+	const char *name = NULL, *cname;
+	size_t o;
+
+	if (!(r->at & OG_FP_SEND) || !force_send_first_unmarked(pr))
+		return;
+	for (o = 0; o < rule_nopts(r) && !name; o++)
+		if (optref_forceable(rule_opt(r, o)) && send_copied_opt(rule_opt(r, o).opt))
+			name = rule_opt(r, o).opt->name;
+	if (!name)
+		return;
+	snprintf(fams, sizeof(fams), "%s%s%s",
+		 pr->send_first[0] == OG_SF_UNMARKED ? "AF_INET" : "",
+		 pr->send_first[0] == OG_SF_UNMARKED && pr->send_first[1] == OG_SF_UNMARKED ?
+		 ", " : "", pr->send_first[1] == OG_SF_UNMARKED ? "AF_INET6" : "");
+	if (r->deny_unforceable)
+		snprintf(why, sizeof(why), "on_unforceable = deny refuses that datagram (sendto "
+			 "fails with EPERM, an event of the rule): the socket has the value by then, "
+			 "so the application's retry goes out marked");
+	else if (!(r->at & OG_FP_CREATE) &&
+		 !point_why(r, pr, unloaded, OG_FP_CREATE, why, sizeof(why), &cname))
+		snprintf(why, sizeof(why), "add `at = create` (this kernel can force %s there), or "
+			 "`on_unforceable = deny` to refuse that datagram", name);
+	else if (!(r->at & OG_FP_CREATE))
+		snprintf(why, sizeof(why), "add `at = create` where the kernel has lsm_cgroup (not "
+			 "this one), or `on_unforceable = deny` to refuse that datagram (the retry "
+			 "goes out marked)");
+	else
+		snprintf(why, sizeof(why), "a socket whose value changed after create sends one "
+			 "datagram unmarked; `on_unforceable = deny` refuses it instead");
+	snprintf(msg, sizeof(msg), "%s:%d: warning: rule %s: this kernel copies a socket's "
+		 "TOS/TCLASS (with its mark and priority) into a datagram before cgroup/sendmsg "
+		 "runs (measured by the force probe: %s): %s forced at send holds from a socket's "
+		 "second datagram, the first datagram of each socket leaves unmarked; %s",
+		 p->path, r->line, r->name, fams, name, why);
+	say(msg);
+}
+
 int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
 			     const char *const unloaded[4], void (*say)(const char *msg))
 {
@@ -214,6 +272,7 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 	unsigned int pt;
 	size_t i, o;
 	int bad = 0;
+	bool warned = p->send_first_warned;
 
 	for (i = 0; i < p->nrules; i++) {
 		struct og_rule_def *r = &p->rules[i];
@@ -249,7 +308,10 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 				bad++;
 			}
 		}
+		if (!warned)	/* the daemon checks a policy twice: before and after the load */
+			send_first_warn(p, r, pr, unloaded, say);
 	}
+	p->send_first_warned = true;
 	return bad;
 }
 
@@ -340,8 +402,135 @@ out:
 	return ret;
 }
 
+/*
+ * The first datagram (og_force_probe.send_first): a receiver of @family on
+ * loopback that reports each datagram's TOS / TCLASS, made by the daemon
+ * (outside the probe's cgroup); its address in @ss.  The fd, or -1.
+ */
+static int first_recv_open(int family, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int on = 1, r;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*sl = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+		*sl = sizeof(struct sockaddr_in6);
+	}
+	r = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r < 0)
+		return -1;
+	if ((family == AF_INET ? setsockopt(r, IPPROTO_IP, IP_RECVTOS, &on, sizeof(on)) :
+	     setsockopt(r, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof(on))) ||
+	    bind(r, (struct sockaddr *)ss, *sl) || getsockname(r, (struct sockaddr *)ss, sl)) {
+		close(r);
+		return -1;
+	}
+	return r;
+}
+
+/* The port of @ss in network order (bpf_sock_addr.user_port). */
+static __u32 ss_port(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port :
+	       ((const struct sockaddr_in6 *)ss)->sin6_port;
+}
+
+/*
+ * The child: two datagrams from a fresh socket to the receiver at @ss (the
+ * second, with the value in place, tells that the force took at all).
+ */
+static void first_send(const struct sockaddr_storage *ss, socklen_t sl)
+{
+	int s = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char b = 0;
+
+	if (s < 0)
+		return;
+	/* a failure leaves the receiver short: "not measured", and the probe goes on */
+	if (sendto(s, &b, 1, 0, (const struct sockaddr *)ss, sl) == 1)
+		sendto(s, &b, 1, 0, (const struct sockaddr *)ss, sl);
+	close(s);
+}
+
+/* The TOS / TCLASS of the next datagram on the receiver @fd (@v6), -1: none, -2: no cmsg. */
+static int first_recv_tos(int fd, bool v6)
+{
+	char buf[16], cbuf[CMSG_SPACE(sizeof(int)) * 2];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int tos = -2;
+
+	if (recvmsg(fd, &m, MSG_DONTWAIT) < 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (!v6 && c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS &&
+		    c->cmsg_len >= CMSG_LEN(1))
+			tos = *(unsigned char *)CMSG_DATA(c);
+		else if (v6 && c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS &&
+			 c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&tos, CMSG_DATA(c), sizeof(int));
+	}
+	return tos;
+}
+
+/*
+ * What the receiver @fd of family slot @i got: pr->send_first[i] and its
+ * why; @ret: what bpf_setsockopt returned in the probe's sendmsg program.
+ */
+static void first_read(struct og_force_probe *pr, int i, int fd, int ret)
+{
+	const char *what = i ? "IPV6_TCLASS" : "IP_TOS";
+	int tos, tos2;
+
+	if (ret == OG_PROBE_UNSET) {
+		snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+			 "the probe's cgroup/sendmsg%c program did not run for the first "
+			 "datagram", i ? '6' : '4');
+		return;
+	}
+	if (ret < 0) {
+		snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+			 "bpf_setsockopt refused %s at send (%s)", what, strerror(-ret));
+		return;
+	}
+	tos = first_recv_tos(fd, i);
+	tos2 = tos < 0 ? tos : first_recv_tos(fd, i);
+	if (tos < 0 || tos2 < 0) {
+		snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+			 "the receiver got %s", tos == -1 || tos2 == -1 ? "too few datagrams" :
+			 i ? "no IPV6_TCLASS cmsg" : "no IP_TOS cmsg");
+		return;
+	}
+	if (tos2 != OG_PROBE_FIRST_TOS) {
+		snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+			 "%s forced to 0x%x at send: not even the second datagram carried it "
+			 "(0x%x)", what, OG_PROBE_FIRST_TOS, (unsigned int)tos2);
+		return;
+	}
+	pr->send_first[i] = tos == OG_PROBE_FIRST_TOS ? OG_SF_MARKED : OG_SF_UNMARKED;
+	snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+		 "%s forced to 0x%x at send: the first datagram of a fresh socket carried 0x%x, "
+		 "the second 0x%x", what, OG_PROBE_FIRST_TOS, (unsigned int)tos, (unsigned int)tos2);
+}
+
+bool force_send_first_unmarked(const struct og_force_probe *pr)
+{
+	return pr && pr->probed && (pr->send_first[0] == OG_SF_UNMARKED ||
+				    pr->send_first[1] == OG_SF_UNMARKED);
+}
+
+static struct sockaddr_storage first_ss[2];
+static socklen_t first_sl[2];
+
 /* The child: join @cg, make the connections, exit. */
-static void probe_child(const char *cg)
+static void probe_child(const char *cg, const int first_fd[2])
 {
 	char path[4300];
 	int fd;
@@ -351,6 +540,9 @@ static void probe_child(const char *cg)
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		_exit(2);
 	close(fd);
+	for (fd = 0; fd < 2; fd++)	/* first: a fresh socket's first datagram */
+		if (first_fd[fd] >= 0)
+			first_send(&first_ss[fd], first_sl[fd]);
 	one_conn(AF_INET);
 	one_conn(AF_INET6);
 	one_udp(AF_INET, false);
@@ -435,7 +627,7 @@ int force_probe(struct og_force_probe *pr)
 	int row_of_slot[OG_PROBE_MAX];
 	char cg2[4096], cg[4200];
 	size_t i, j, n = 0;
-	int fd = -1, ret, status;
+	int fd = -1, ret, status, first_fd[2] = { -1, -1 };
 	bool create = true, send = true;
 	pid_t pid;
 
@@ -572,16 +764,33 @@ int force_probe(struct og_force_probe *pr)
 			snprintf(pr->send_reason, sizeof(pr->send_reason),
 				 "cannot attach a cgroup/sendmsg4/6 program: %s", strerror(errno));
 	}
+	for (i = 0; i < 2; i++) {
+		skel->bss->og_probe_first_ret[i] = OG_PROBE_UNSET;
+		if (!links[5 + i]) {
+			snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]), "%s",
+				 pr->send_reason[0] ? pr->send_reason : "no cgroup/sendmsg program");
+			continue;
+		}
+		first_fd[i] = first_recv_open(i ? AF_INET6 : AF_INET, &first_ss[i], &first_sl[i]);
+		if (first_fd[i] < 0)
+			snprintf(pr->send_first_why[i], sizeof(pr->send_first_why[i]),
+				 "no %s loopback receiver: %s", i ? "IPv6" : "IPv4", strerror(errno));
+		else
+			skel->bss->og_probe_first_port[i] = ss_port(&first_ss[i]);
+	}
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
 		goto out_links;
 	}
 	if (pid == 0)
-		probe_child(cg);
+		probe_child(cg, first_fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	rows_fill(pr, skel, row_of_slot, n);
+	for (i = 0; i < 2; i++)
+		if (first_fd[i] >= 0)
+			first_read(pr, i, first_fd[i], skel->bss->og_probe_first_ret[i]);
 	if (!links[3] && !pr->create_reason[0])
 		snprintf(pr->create_reason, sizeof(pr->create_reason),
 			 "no lsm_cgroup/socket_post_create program");
@@ -591,6 +800,9 @@ out_links:
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (links[i])
 			bpf_link__destroy(links[i]);
+	for (i = 0; i < 2; i++)
+		if (first_fd[i] >= 0)
+			close(first_fd[i]);
 	close(fd);
 out_cg:
 	rmdir(cg);

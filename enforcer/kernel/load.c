@@ -79,6 +79,8 @@ static int load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned 
 	skel->rodata->has_task_pt_regs = lsm && caps_has(&b->caps, OG_CAP_TASK_PT_REGS);
 	/* without it, cgroup/sock_create writes SO_MARK and SO_PRIORITY at create itself */
 	skel->rodata->post_create_loaded = !!(groups & OG_GBIT(OG_G_CREATE));
+	skel->rodata->send_first_unmarked[0] = lim->send_first_unmarked[0];
+	skel->rodata->send_first_unmarked[1] = lim->send_first_unmarked[1];
 	for (i = 0; i < og_nprogs; i++)
 		bpf_program__set_autoload(og_prog(skel, i), !!(groups & OG_GBIT(og_progs[i].group)));
 	if (lsm && getenv("OPTGUARD_DEBUG")) {

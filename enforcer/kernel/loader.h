@@ -62,6 +62,12 @@ struct og_bpf_limits {
 	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
 	bool force_send;	/* the policy forces at send: load cgroup/sendmsg4/6 */
 	bool want_cmsg;		/* the policy constrains an option a cmsg sets: lsm/socket_sendmsg */
+	/*
+	 * the force probe measured that the first datagram of a socket leaves
+	 * without the TOS [0] / TCLASS [1] forced at send (send_first): on_unforceable
+	 * = deny refuses such a datagram (send.bpf.c)
+	 */
+	bool send_first_unmarked[2];
 };
 
 /*

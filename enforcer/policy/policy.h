@@ -137,6 +137,8 @@ struct og_policy {
 	size_t nscopes;
 	struct og_rule_def *rules;
 	size_t nrules;
+	/* the first-datagram warnings were given (force_policy_unsupported(): once per policy) */
+	bool send_first_warned;
 };
 
 /* The options of @r: 1 + r->nmore of them. */
