@@ -215,8 +215,11 @@ static __always_inline void account_full(const struct og_call *call, __u32 gen,
 
 	if (!c)
 		return;
-	if (!close)
-		c->decisions++;
+	/*
+	 * A close event counts as a decision too: for every rule
+	 * decisions = events + suppressed + dropped + unlogged (optguard.h)
+	 */
+	c->decisions++;
 	if (!cfg->log)
 		return;
 	now = bpf_ktime_get_ns();

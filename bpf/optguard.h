@@ -166,7 +166,7 @@ struct og_gen_config {
 };
 
 struct og_counters {
-	__u64 decisions;	/* calls the rule decided */
+	__u64 decisions;	/* calls the rule decided (and close events of telemetry) */
 	__u64 events;		/* events written to the ring buffer */
 	__u64 dropped;		/* events lost: ring buffer full */
 	__u64 suppressed;	/* events held back by log_rate */

@@ -46,6 +46,11 @@ is "$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2 "/" $3}')" "2/0" \
 	"counters: no-mark decided 2 calls (log = none: no events)"
 is "$(printf '%s\n' "$st" | awk '$1 == "sndbuf" {print $2}')" "2" "counters: sndbuf decided 2 calls"
 is "$(printf '%s\n' "$st" | awk '$1 == "total" {print $2}')" "4" "counters: the total adds up"
+is "$(printf '%s\n' "$st" | awk '$1 == "RULE"' | tr -s ' ')" \
+	"RULE DECISIONS EVENTS SUPPRESSED DROPPED UNLOGGED" \
+	"counters: the columns, UNLOGGED last (decisions = events + suppressed + dropped + unlogged)"
+is "$(printf '%s\n' "$st" | awk '$1 == "no-mark" || $1 == "total" {print $6}' | paste -sd/)" "0/0" \
+	"counters: nothing unlogged without a force rule"
 
 out=$("$OPTGUARD" run --policy "$T/p.ini" 2>&1)
 is "$?" "1" "a second daemon with the same pin_dir refuses to start"
@@ -111,6 +116,8 @@ like "$prom" 'optguard_rule_decisions_total\{rule="sndbuf"\} 2' "textfile: sndbu
 like "$prom" 'optguard_rule_events_total\{rule="no-mark"\} 0' \
 	"textfile: no events (log = none)"
 like "$prom" "# TYPE optguard_rule_decisions_total counter" "textfile: the counters are typed"
+like "$prom" 'optguard_rule_forces_unlogged_total\{rule="no-mark"\} 0' \
+	"textfile: forces counted and not logged, per rule (none: no force rule)"
 like "$prom" "optguard_info\{mode=\"enforce\",default=\"allow\",hooks=\"[^\"]+\",policy=\"$T/p.ini\",policy_sha256=\"$(sha256sum < "$T/p.ini" | cut -d' ' -f1)\"\} 1" \
 	"textfile: optguard_info names mode, hooks, policy and its sha256"
 like "$prom" "optguard_daemon_running 1" "textfile: the daemon runs"

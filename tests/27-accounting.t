@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Accountable logs: log_rate holds back events, and what it holds back is
 # counted and reported in summary events, so that decisions = events +
-# suppressed + dropped, in the log and in `status`.  Events a full disk keeps
+# suppressed + dropped (+ unlogged: forced values that took and that
+# log_force = errors counts without logging), in the log and in `status`.  Events a full disk keeps
 # out of the log file are counted and said too.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -36,9 +37,11 @@ dec=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $2}')
 evs=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $3}')
 sup=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $4}')
 drop=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $5}')
+unl=$(printf '%s\n' "$st" | awk '$1 == "no-mark" {print $6}')
 is "$dec" "300" "status: 300 decisions"
 ok "$([ "$evs" -ge 5 ] && [ "$evs" -le 15 ]; echo $?)" "status: log_rate let 5 to 15 events through ($evs; windows of one second)"
-is "$((evs + sup + drop))" "$dec" "status: events + suppressed + dropped = decisions"
+is "$unl" "0" "status: a deny rule leaves nothing unlogged"
+is "$((evs + sup + drop + unl))" "$dec" "status: events + suppressed + dropped + unlogged = decisions"
 og_stop	# the daemon reports what it held back before it stops
 n_events=$(grep -c '"rule":"no-mark","pid"' "$ev")
 n_sup=$(python3 -c 'import json,sys
@@ -47,6 +50,37 @@ is "$n_events" "$evs" "the log has every event status counted"
 is "$n_sup" "$sup" "summary events account for every suppressed event"
 like "$(grep '"event":"summary"' "$ev" | head -1)" '"rule":"no-mark","suppressed":[0-9]+,"dropped":0' \
 	"a summary event names the rule and its losses"
+
+# --- force rules: a forced value that took is counted, not logged (log_force = errors) ---
+og_policy "$T/f.ini" "$cg" "$ev" <<INI
+
+[rule:fmark]
+option = SO_MARK
+action = force
+value = 9
+at = connect
+INI
+: > "$ev"
+og_must_start "$T/f.ini"
+# 40 UDP sockets connected from the cgroup: the connect point forces SO_MARK on each
+in_cg "$cg" python3 -c '
+import socket
+for i in range(40):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", 9))
+    assert s.getsockopt(socket.SOL_SOCKET, socket.SO_MARK) == 9, "not forced"
+    s.close()'
+ok $? "force: 40 connected UDP sockets got the forced mark"
+st=$("$OPTGUARD" status --pin-dir "$pin")
+read -r dec evs sup drop unl <<< "$(printf '%s\n' "$st" | awk '$1 == "fmark" {print $2, $3, $4, $5, $6}')"
+is "$dec" "40" "force: status counts 40 decisions (one forced value per socket)"
+is "$evs/$unl" "0/40" "force: none logged (log_force = errors), all 40 counted as unlogged"
+is "$((evs + sup + drop + unl))" "$dec" "force: events + suppressed + dropped + unlogged = decisions"
+like "$("$OPTGUARD" status --pin-dir "$pin" --prometheus -)" 'optguard_rule_forces_unlogged_total\{rule="fmark"\} 40' \
+	"force: the prometheus textfile has the unlogged count"
+og_stop
+like "$(grep 'stopping:' "$T/daemon.err")" "stopping: 40 decisions, 0 events, 0 suppressed by log_rate, 0 dropped \(ring buffer full\), 40 forced values counted, not logged" \
+	"force: the daemon's stop summary adds up the same way"
 
 # --- the log file's disk is full: lost lines are said and counted ---------------
 full="$T/full"

@@ -231,4 +231,48 @@ else
 		"kernel: +this kernel cannot force it" "explain says so too"
 fi
 
+# a rule without `at` gets create, connect less the points this kernel lacks: check and the
+# daemon drop the same points with a warning naming the line, and refuse the rule only when
+# none is left, saying where the points came from
+printf '[enforcer]\ncgroup = %s\npin_dir = %s\n[rule:dcc]\noption = TCP_CONGESTION\naction = force\nvalue = reno\n' \
+	"$cg" "$pin" > "$T/dflt.ini"
+printf '[enforcer]\ncgroup = %s\npin_dir = %s\n[rule:iw]\noption = TCP_BPF_IW\naction = force\nvalue = 20\n' \
+	"$cg" "$pin" > "$T/dfltiw.ini"
+if "$OPTGUARD" options | awk '$1 == "TCP_CONGESTION" {print $NF}' | grep -qw create; then
+	skip "this kernel forces TCP_CONGESTION at create: no default point to drop" \
+		"a rule without at: the points this kernel lacks are dropped"
+else
+	out=$("$OPTGUARD" check "$T/dflt.ini" 2>&1)
+	is "$?" "0" "check: a rule without at on a kernel that cannot force at create is valid"
+	like "$out" "dflt.ini:4: warning: rule dcc: forcing at connect only: \`at\` defaults to create, connect, and this kernel cannot force TCP_CONGESTION at create \(" \
+		"check: ... with a warning naming the line, the point dropped and why"
+	if og_start "$T/dflt.ini"; then
+		like "$(grep 'warning: rule dcc' "$T/daemon.err")" "dflt.ini:4: warning: rule dcc: forcing at connect only: " \
+			"run: the daemon starts and drops the same point with the same warning"
+		is "$(grep -c 'warning: rule dcc' "$T/daemon.err")" "1" "run: ... said once"
+		python3 "$T/server.py" 127.0.0.1 "$T/port4b" & PIDS="$PIDS $!"
+		for i in $(seq 1 50); do [ -s "$T/port4b" ] && break; sleep 0.05; done
+		like "$(in_cg "$cg" python3 "$T/client.py" 127.0.0.1 "$(cat "$T/port4b")")" "^cc=reno " \
+			"run: the rule forces TCP_CONGESTION at connect"
+		og_stop
+	else
+		ok 1 "run: the daemon starts with a rule without at"
+	fi
+fi
+out=$("$OPTGUARD" check "$T/dfltiw.ini" 2>&1)
+is "$?" "1" "check: a rule without at that this kernel can force at neither create nor connect"
+like "$out" "dfltiw.ini:4: rule iw: cannot force TCP_BPF_IW on this kernel: \`at\` defaults to create, connect, and this kernel can force it at neither \(.*connect: the kernel sets the initial window .*\); name the points it can with \`at = established\`" \
+	"check: ... is an error saying that at defaulted, why each point fails and what to write"
+"$OPTGUARD" run --insecure-policy --policy "$T/dfltiw.ini" > "$T/dfltiw.err" 2>&1 &
+dpid=$!
+for i in $(seq 1 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$dpid" 2>/dev/null; then
+	kill "$dpid"; wait "$dpid"
+	ok 1 "run: refuses the same rule (it started)"
+else
+	wait "$dpid"
+	like "$(cat "$T/dfltiw.err")" "dfltiw.ini:4: rule iw: cannot force TCP_BPF_IW on this kernel: \`at\` defaults to create, connect" \
+		"run: refuses it at start with the same error"
+fi
+
 done_testing

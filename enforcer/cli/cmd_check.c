@@ -32,15 +32,15 @@ static void say_stderr(const char *msg)
  * errors, counted in the return value.  Probing needs root (it loads
  * programs and makes a child cgroup); without it, a note says so.
  */
-static int check_kernel_force(const struct og_policy *p)
+static int check_kernel_force(struct og_policy *p)
 {
 	struct og_force_probe pr;
 
 	if (!policy_forces(p, OG_AT_ALL))
 		return 0;
 	if (geteuid() != 0) {
-		fprintf(stderr, "%s: note: whether this kernel can force at create, connect and "
-			"established is not checked (needs root)\n", p->path);
+		fprintf(stderr, "%s: note: whether this kernel can force at the points the force rules "
+			"name (or `at` defaults to) is not checked (needs root)\n", p->path);
 		return 0;
 	}
 	if (force_probe(&pr) || !pr.probed) {
@@ -308,6 +308,16 @@ static int explain_call(const struct og_policy *p, const char *cg, __u32 uid, in
 		if (check_kernel_force(&one))
 			printf("kernel:   this kernel cannot force it at every point it names: "
 			       "optguard run refuses this policy here\n");
+		/* the points as run would force them (a defaulted at less what the kernel lacks) */
+		printf("at:       %s%s%s%s%s%s; telemetry %s; on_unforceable %s\n",
+		       win->at & OG_AT_CREATE ? "create " : "",
+		       win->at & OG_AT_CONNECT ? "connect " : "",
+		       win->at & OG_AT_ESTABLISHED ? "established " : "",
+		       win->at & OG_AT_SEND ? "send " : "",
+		       win->at ? "" : "nowhere ",
+		       win->at_default ? "(no `at`: the default create, connect, less the points "
+		       "this kernel lacks)" : "(the rule's `at`)", win->telemetry ? "on" : "off",
+		       win->deny_unforceable ? "deny" : "allow");
 	}
 	if (value) {
 		struct og_value v;

@@ -358,8 +358,9 @@ int cmd_status(int argc, char **argv)
 		free(rules);
 		goto out_fd;
 	}
-	printf("\n%-32s %12s %12s %12s %12s\n", "RULE", "DECISIONS", "EVENTS", "SUPPRESSED",
-	       "DROPPED");
+	/* for every rule: DECISIONS = EVENTS + SUPPRESSED + DROPPED + UNLOGGED */
+	printf("\n%-32s %12s %12s %12s %12s %12s\n", "RULE", "DECISIONS", "EVENTS", "SUPPRESSED",
+	       "DROPPED", "UNLOGGED");
 	for (id = 0; id < (__u32)nrules; id++) {
 		const struct og_counters *s = &rules[id].c;
 
@@ -367,13 +368,16 @@ int cmd_status(int argc, char **argv)
 		t.events += s->events;
 		t.suppressed += s->suppressed;
 		t.dropped += s->dropped;
-		printf("%-32s %12llu %12llu %12llu %12llu\n", rules[id].name,
+		t.unlogged += s->unlogged;
+		printf("%-32s %12llu %12llu %12llu %12llu %12llu\n", rules[id].name,
 		       (unsigned long long)s->decisions, (unsigned long long)s->events,
-		       (unsigned long long)s->suppressed, (unsigned long long)s->dropped);
+		       (unsigned long long)s->suppressed, (unsigned long long)s->dropped,
+		       (unsigned long long)s->unlogged);
 	}
-	printf("%-32s %12llu %12llu %12llu %12llu\n", "total", (unsigned long long)t.decisions,
-	       (unsigned long long)t.events, (unsigned long long)t.suppressed,
-	       (unsigned long long)t.dropped);
+	printf("%-32s %12llu %12llu %12llu %12llu %12llu\n", "total",
+	       (unsigned long long)t.decisions, (unsigned long long)t.events,
+	       (unsigned long long)t.suppressed, (unsigned long long)t.dropped,
+	       (unsigned long long)t.unlogged);
 	free(rules);
 	ret = broken;
 out_fd:

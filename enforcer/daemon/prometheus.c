@@ -85,6 +85,10 @@ static const struct {
 	  offsetof(struct og_counters, suppressed) },
 	{ "optguard_rule_events_dropped_total", "Events lost to a full ring buffer.",
 	  offsetof(struct og_counters, dropped) },
+	{ "optguard_rule_forces_unlogged_total",
+	  "Forced values that took, counted and not logged (log_force = errors); "
+	  "decisions = events + suppressed + dropped + unlogged.",
+	  offsetof(struct og_counters, unlogged) },
 	{ "optguard_rule_connections_total",
 	  "TCP connections established with a value the rule forced.",
 	  offsetof(struct og_counters, connections) },

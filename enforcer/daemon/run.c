@@ -361,11 +361,14 @@ static void summary(struct daemon *d)
 			t.events += c[i].events;
 			t.dropped += c[i].dropped;
 			t.suppressed += c[i].suppressed;
+			t.unlogged += c[i].unlogged;
 		}
+		/* decisions = events + suppressed + dropped + unlogged */
 		log_info("stopping: %llu decisions, %llu events, %llu suppressed by log_rate, "
-			 "%llu dropped (ring buffer full)", (unsigned long long)t.decisions,
-			 (unsigned long long)t.events, (unsigned long long)t.suppressed,
-			 (unsigned long long)t.dropped);
+			 "%llu dropped (ring buffer full), %llu forced values counted, not logged "
+			 "(log_force)", (unsigned long long)t.decisions, (unsigned long long)t.events,
+			 (unsigned long long)t.suppressed, (unsigned long long)t.dropped,
+			 (unsigned long long)t.unlogged);
 		/* telemetry of the sockets force rules touched */
 		for (i = 0; i < d->pol->nrules; i++) {
 			__u32 id = rule_id(&d->pol->rules[i], i);

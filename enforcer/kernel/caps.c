@@ -226,7 +226,7 @@ static void say_warn(const char *msg)
 	log_warnx("%s", msg);
 }
 
-int caps_check_force(const struct og_force_probe *pr, const struct og_policy *p,
+int caps_check_force(const struct og_force_probe *pr, struct og_policy *p,
 		     const struct og_bpf *b)
 {
 	const char *unloaded[3] = { 0 };

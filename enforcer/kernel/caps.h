@@ -62,7 +62,8 @@ int caps_check(const struct og_bpf *b, const struct og_policy *p, const char *pa
 	       bool attached);
 
 /* --- the force probe (caps_force.c) --- */
-#define OG_FP_SETSOCKOPT	(1u << 3)	/* on_change at the app's own call: always */
+#define OG_FP_SETSOCKOPT	(1u << 7)	/* on_change at the app's own call: always (not
+						 * OG_FP_SEND's bit 3) */
 
 struct og_probe_row {
 	const struct og_option *opt;
@@ -94,16 +95,21 @@ const char *force_point_name(unsigned int point);
  * whose programs did not load (@unloaded, indexed create, connect,
  * established: why not, or NULL when loaded or not known yet).  @say gets
  * a FILE:LINE message (no newline) for each.  Returns how many.
+ * A rule without `at` (og_rule_def.at_default) is not refused for a point
+ * of the default this kernel lacks: the point is dropped from its at, and
+ * @say gets a "FILE:LINE: warning: ..." (not counted); only a rule left
+ * with no point is an error, saying that `at` defaulted and what to write.
  */
-int force_policy_unsupported(const struct og_policy *p, const struct og_force_probe *pr,
+int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
 			     const char *const unloaded[3], void (*say)(const char *msg));
 /*
  * The daemon's check of @p's force rules: against the probe @pr (NULL: the
  * policy at start forced nothing, so none was made) and the programs as
  * loaded (@b, NULL before the load).  Each problem is logged, naming the
- * rule.  0 or -EOPNOTSUPP.
+ * rule; a defaulted `at` may lose points (force_policy_unsupported()).
+ * 0 or -EOPNOTSUPP.
  */
-int caps_check_force(const struct og_force_probe *pr, const struct og_policy *p,
+int caps_check_force(const struct og_force_probe *pr, struct og_policy *p,
 		     const struct og_bpf *b);
 
 #endif

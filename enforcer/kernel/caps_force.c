@@ -59,6 +59,8 @@ const char *force_point_name(unsigned int point)
 		return "connect";
 	case OG_FP_ESTABLISHED:
 		return "established";
+	case OG_FP_SEND:
+		return "send";
 	case OG_FP_SETSOCKOPT:
 		return "setsockopt";
 	}
@@ -70,7 +72,129 @@ static int point_bit(unsigned int point)
 	return point == OG_FP_CREATE ? 0 : point == OG_FP_CONNECT ? 1 : 2;
 }
 
-int force_policy_unsupported(const struct og_policy *p, const struct og_force_probe *pr,
+/* Why @unloaded (indexed create, connect, established) says @pt cannot run, or NULL. */
+static const char *unloaded_why(const char *const unloaded[3], unsigned int pt)
+{
+	if (!unloaded)
+		return NULL;
+	/* the send programs (cgroup/sendmsg4/6) load with connect's group */
+	return unloaded[pt == OG_FP_CREATE ? 0 : pt == OG_FP_ESTABLISHED ? 2 : 1];
+}
+
+/*
+ * force_probe_why(), and for send a probe that reached no option there
+ * (one without the send point's programs) says so.
+ */
+static void send_why(const struct og_force_probe *pr, const struct og_option *o,
+		     unsigned int pt, char *why, size_t len)
+{
+	size_t i;
+
+	if (pt == OG_FP_SEND && pr->probed) {
+		for (i = 0; i < pr->nrows && !(pr->rows[i].points & OG_FP_SEND); i++)
+			;
+		if (i == pr->nrows) {
+			snprintf(why, len, "the force probe found no option it can force at send "
+				 "(cgroup/sendmsg4/6)");
+			return;
+		}
+	}
+	force_probe_why(pr, o, pt, why, len);
+}
+
+/* Why @r cannot be forced at @pt (one OG_FP_* bit) on this kernel, in @why: 0 if it can. */
+static int point_why(const struct og_rule_def *r, const struct og_force_probe *pr,
+		     const char *const unloaded[3], unsigned int pt, char *why, size_t len,
+		     const char **optname)
+{
+	const struct og_probe_row *row;
+	size_t o;
+
+	for (o = 0; o < rule_nopts(r); o++) {
+		const struct og_option *opt = rule_opt(r, o).opt;
+
+		/* each option of a family that a force rule sets (encode_force.c) */
+		if (!optref_forceable(rule_opt(r, o)))
+			continue;
+		row = force_probe_row(pr, opt);
+		*optname = opt->name;
+		if (!row || !(row->points & pt)) {
+			send_why(pr, opt, pt, why, len);
+			return 1;
+		}
+		if (unloaded_why(unloaded, pt)) {
+			snprintf(why, len, "%s", unloaded_why(unloaded, pt));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void points_list(unsigned int at, char *buf, size_t len)
+{
+	unsigned int pt;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (pt = OG_FP_CREATE; pt <= OG_FP_SEND && o < len; pt <<= 1)
+		if (at & pt)
+			o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "", force_point_name(pt));
+}
+
+/*
+ * A rule without `at` (at_default): the default's points this kernel cannot
+ * force at are dropped from r->at, each with a warning; none left is an
+ * error that says where the points came from and what to write instead.
+ */
+static int default_at(struct og_policy *p, struct og_rule_def *r, const struct og_force_probe *pr,
+		      const char *const unloaded[3], void (*say)(const char *msg))
+{
+	char why[400], whys[900], msg[1400], left[64], can[64];
+	unsigned int pt, drop = 0, ok = 0;
+	const char *name = "";
+
+	for (pt = OG_FP_CREATE; pt <= OG_FP_SEND; pt <<= 1)
+		if (point_why(r, pr, unloaded, pt, why, sizeof(why), &name))
+			drop |= r->at & pt;
+		else if (pt != OG_FP_SEND)
+			ok |= pt;	/* send: only for UDP; the default never chooses it */
+	if (!drop)
+		return 0;
+	if (!(r->at & ~drop)) {
+		size_t n = 0;
+
+		for (pt = OG_FP_CREATE; pt <= OG_FP_SEND && n < sizeof(whys); pt <<= 1) {
+			if (!(drop & pt))
+				continue;
+			point_why(r, pr, unloaded, pt, why, sizeof(why), &name);
+			n += snprintf(whys + n, sizeof(whys) - n, "%s%s: %s", n ? "; " : "",
+				      force_point_name(pt), why);
+		}
+		points_list(ok, can, sizeof(can));
+		snprintf(msg, sizeof(msg), "%s:%d: rule %s: cannot force %s on this kernel: `at` "
+			 "defaults to create, connect, and this kernel can force it at neither (%s); "
+			 "%s%s%s", p->path, r->line, r->name, r->optspec ? r->optspec : name, whys,
+			 ok ? "name the points it can with `at = " : "it cannot force it at any point "
+			 "(`optguard options` lists what it can)", ok ? can : "", ok ? "`" : "");
+		say(msg);
+		return 1;
+	}
+	points_list(r->at & ~drop, left, sizeof(left));
+	for (pt = OG_FP_CREATE; pt <= OG_FP_SEND; pt <<= 1) {
+		if (!(drop & pt))
+			continue;
+		point_why(r, pr, unloaded, pt, why, sizeof(why), &name);
+		snprintf(msg, sizeof(msg), "%s:%d: warning: rule %s: forcing at %s only: `at` "
+			 "defaults to create, connect, and this kernel cannot force %s at %s (%s); "
+			 "write `at = %s` to say so", p->path, r->line, r->name, left, name,
+			 force_point_name(pt), why, left);
+		say(msg);
+	}
+	r->at &= ~drop;
+	return 0;
+}
+
+int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
 			     const char *const unloaded[3], void (*say)(const char *msg))
 {
 	char why[400], msg[800];
@@ -79,11 +203,16 @@ int force_policy_unsupported(const struct og_policy *p, const struct og_force_pr
 	int bad = 0;
 
 	for (i = 0; i < p->nrules; i++) {
-		const struct og_rule_def *r = &p->rules[i];
+		struct og_rule_def *r = &p->rules[i];
 		const struct og_probe_row *row;
+		const char *w;
 
 		if (!rule_forces_at(r))
 			continue;
+		if (r->at_default) {
+			bad += default_at(p, r, pr, unloaded, say);
+			continue;
+		}
 		/* each option of a family that a force rule sets (encode_force.c) */
 		for (o = 0; o < rule_nopts(r); o++) {
 			const struct og_option *opt = rule_opt(r, o).opt;
@@ -91,13 +220,13 @@ int force_policy_unsupported(const struct og_policy *p, const struct og_force_pr
 			if (!optref_forceable(rule_opt(r, o)))
 				continue;
 			row = force_probe_row(pr, opt);
-			for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED; pt <<= 1) {
+			for (pt = OG_FP_CREATE; pt <= OG_FP_SEND; pt <<= 1) {
 				if (!(r->at & pt))
 					continue;
 				if (!row || !(row->points & pt))
-					force_probe_why(pr, opt, pt, why, sizeof(why));
-				else if (unloaded && unloaded[point_bit(pt)])
-					snprintf(why, sizeof(why), "%s", unloaded[point_bit(pt)]);
+					send_why(pr, opt, pt, why, sizeof(why));
+				else if ((w = unloaded_why(unloaded, pt)))
+					snprintf(why, sizeof(why), "%s", w);
 				else
 					continue;
 				snprintf(msg, sizeof(msg), "%s:%d: rule %s: cannot force %s at %s "

@@ -25,6 +25,7 @@ static void add(struct og_counters *s, const struct og_counters *per, int ncpu)
 		s->rtos += per[c].rtos;
 		s->closes += per[c].closes;
 		s->lifetime_ns += per[c].lifetime_ns;
+		s->unlogged += per[c].unlogged;
 	}
 }
 

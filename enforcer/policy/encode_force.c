@@ -11,10 +11,14 @@
 
 #include "encode.h"
 
+/* the policy's points are the kernel's: OG_AT_* bit for OG_FP_* bit */
+_Static_assert(OG_AT_CREATE == OG_FP_CREATE && OG_AT_CONNECT == OG_FP_CONNECT &&
+	       OG_AT_ESTABLISHED == OG_FP_ESTABLISHED && OG_AT_SEND == OG_FP_SEND,
+	       "OG_AT_* and OG_FP_* differ");
+
 static bool forces(const struct og_rule_def *d)
 {
-	return d->action == OG_ACT_FORCE && (d->at & (OG_AT_CREATE | OG_AT_CONNECT |
-						      OG_AT_ESTABLISHED));
+	return rule_forces_at(d);
 }
 
 /* The force index of (level, optname), or -1 if the policy forces it nowhere. */
@@ -77,7 +81,9 @@ static void ent_fill(const struct og_rule_def *d, struct og_optref m, __u32 id,
 	e->rule_id = id;
 	e->level = m.level;
 	e->optname = m.optname;
-	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED);
+	e->at = d->at & (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_ESTABLISHED | OG_FP_SEND);
+	e->flags = (d->telemetry ? OG_FE_TELEMETRY : 0) |
+		   (d->deny_unforceable ? OG_FE_DENY_UNFORCEABLE : 0);
 	e->vtype = d->vtype;
 	e->len = d->vtype == OG_VT_STR ? OG_STR_MAX : 4;
 	if (e->len == OG_STR_MAX)
@@ -165,5 +171,27 @@ int encode_force(const struct og_policy *p, const struct og_bindings *b,
 		return 0;
 	ret = expand_policy(p, b, NULL, add, &fk);
 	free(fk.claim);
-	return ret;
+	if (ret)
+		return ret;
+	/* what the points need besides the keys (optguard.h, og_force_info) */
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *d = &p->rules[i];
+
+		if (!forces(d))
+			continue;
+		if (d->telemetry)
+			enc->force_info |= OG_FI_TELEMETRY;
+		if (d->at & OG_AT_SEND)
+			enc->force_info |= OG_FI_SEND;
+		if (!(d->at & OG_AT_CREATE))
+			continue;
+		for (o = 0; o < rule_nopts(d); o++) {
+			struct og_optref m = rule_opt(d, o);
+
+			if (optref_forceable(m) && m.level == SOL_SOCKET &&
+			    (m.optname == SO_MARK || m.optname == SO_PRIORITY))
+				enc->force_info |= OG_FI_CREATE_SK;
+		}
+	}
+	return 0;
 }

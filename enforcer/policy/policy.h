@@ -21,8 +21,10 @@ enum og_on_change { OG_ONCHANGE_REWRITE = 0, OG_ONCHANGE_DENY, OG_ONCHANGE_ALLOW
 #define OG_AT_CREATE		(1u << 0)
 #define OG_AT_CONNECT		(1u << 1)
 #define OG_AT_ESTABLISHED	(1u << 2)
-#define OG_AT_SEND		(1u << 3)	/* not yet parsed: the UDP sendmsg point */
-#define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)
+#define OG_AT_SEND		(1u << 3)	/* an unconnected UDP send (cgroup/sendmsg4/6) */
+#define OG_AT_ALL		(OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED | OG_AT_SEND)
+/* a force rule without `at` */
+#define OG_AT_DEFAULT		(OG_AT_CREATE | OG_AT_CONNECT)
 
 #define OG_DEFAULT_LOG_FILE	"/var/log/optguard/events.jsonl"
 #define OG_DEFAULT_PIN_DIR	"/sys/fs/bpf/optguard"
@@ -93,7 +95,16 @@ struct og_rule_def {
 	struct og_value *except;	/* nexcept values; NULL without an except key */
 	size_t nexcept;
 	unsigned int at;	/* force: OG_AT_* mask */
+	/*
+	 * force: no `at` key, so at = OG_AT_DEFAULT.  The daemon and check then
+	 * drop the default's points this kernel cannot force at (each with a
+	 * warning), and refuse the rule only when none is left
+	 * (force_policy_unsupported(), kernel/caps_force.c).
+	 */
+	bool at_default;
 	enum og_on_change on_change;	/* force */
+	bool telemetry;		/* force: telemetry = on (OG_FE_TELEMETRY) */
+	bool deny_unforceable;	/* force: on_unforceable = deny (OG_FE_DENY_UNFORCEABLE) */
 	/*
 	 * Its id in the programs (events, counters): 0 = its position + 1.
 	 * The daemon keeps a rule's id across reloads (run.c, assign_ids()),
@@ -169,7 +180,7 @@ static inline __u32 rule_id(const struct og_rule_def *r, size_t i)
 	return r->id ? r->id : (__u32)i + 1;
 }
 
-/* Does @r force a value at create, connect or established? */
+/* Does @r force a value at create, connect, established or send? */
 static inline bool rule_forces_at(const struct og_rule_def *r)
 {
 	return r->action == OG_ACT_FORCE && (r->at & OG_AT_ALL);

@@ -13,10 +13,11 @@
 
 const char *const rule_keys[] = {
 	"scope", "option", "action", "errno", "except", "min", "max", "value", "at", "on_change",
+	"telemetry", "on_unforceable",
 };
 const size_t rule_nkeys = ARRAY_SIZE(rule_keys);
 enum { RK_SCOPE, RK_OPTION, RK_ACTION, RK_ERRNO, RK_EXCEPT, RK_MIN, RK_MAX, RK_VALUE, RK_AT,
-       RK_ON_CHANGE, RK_N };
+       RK_ON_CHANGE, RK_TELEMETRY, RK_ON_UNFORCEABLE, RK_N };
 
 
 /* in enum og_action order from OG_ACT_ALLOW */
@@ -36,6 +37,8 @@ static const unsigned int rule_key_actions[RK_N] = {
 	[RK_VALUE] = ACT_BIT(OG_ACT_REWRITE) | ACT_BIT(OG_ACT_FORCE),
 	[RK_AT] = ACT_BIT(OG_ACT_FORCE),
 	[RK_ON_CHANGE] = ACT_BIT(OG_ACT_FORCE),
+	[RK_TELEMETRY] = ACT_BIT(OG_ACT_FORCE),
+	[RK_ON_UNFORCEABLE] = ACT_BIT(OG_ACT_FORCE),
 };
 
 static const char *vtype_expect(enum og_vtype t)
@@ -128,9 +131,10 @@ static void rule_except(struct parser *ps, struct og_rule_def *r, const struct k
 	free(store);
 }
 
+/* The points of `at` (OG_AT_* bit j is points[j]). */
 static void rule_at(struct parser *ps, struct og_rule_def *r, const struct kv *kv)
 {
-	static const char *const points[] = { "create", "connect", "established" };
+	static const char *const points[] = { "create", "connect", "established", "send" };
 	char *store, **items;
 	unsigned int at = 0;
 	long n, i;
@@ -144,15 +148,32 @@ static void rule_at(struct parser *ps, struct og_rule_def *r, const struct kv *k
 			if (!strcmp(items[i], points[j]))
 				break;
 		if (j == ARRAY_SIZE(points)) {
-			perr(ps, kv->line,
-			     "invalid at '%s' (expected create, connect, established)", items[i]);
+			perr(ps, kv->line, "invalid at '%s' (expected create, connect, established, "
+			     "send)", items[i]);
 			at = 0;
 			break;
 		}
 		at |= 1u << j;
 	}
-	if (at)
+	/* send: cgroup/sendmsg4/6, an unconnected UDP socket's sendto(); no TCP socket sends there */
+	for (j = 0; (at & OG_AT_SEND) && j < rule_nopts(r); j++) {
+		struct og_optref o = rule_opt(r, j);
+
+		if (o.level == IPPROTO_TCP) {
+			char label[64];
+
+			optref_label(o.level, o.optname, label, sizeof(label));
+			perr(ps, kv->line, "at = send: %s is a TCP option, and send is the "
+			     "unconnected UDP sendto() point; force it at connect or established",
+			     label);
+			at = 0;
+			break;
+		}
+	}
+	if (at) {
 		r->at = at;
+		r->at_default = false;
+	}
 	free(items);
 	free(store);
 }
@@ -179,6 +200,8 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			const struct kv **k)
 {
 	static const char *const on_changes[] = { "rewrite", "deny", "allow", NULL };
+	static const char *const on_offs[] = { "on", "off", NULL };
+	static const char *const unforceables[] = { "allow", "deny", NULL };
 	unsigned int mask = ~0u, force = 0;
 	char label[64], list[128], a[32], b[32];
 	size_t i;
@@ -251,8 +274,13 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 		}
 		break;
 	case OG_ACT_FORCE:
-		/* create and connect: the value holds from the start and after routing */
-		r->at = OG_AT_CREATE | OG_AT_CONNECT;
+		/*
+		 * create and connect: the value holds from the start and after
+		 * routing; the points of these this kernel lacks are dropped
+		 * (force_policy_unsupported())
+		 */
+		r->at = OG_AT_DEFAULT;
+		r->at_default = true;
 		r->on_change = OG_ONCHANGE_REWRITE;
 		if (!k[RK_VALUE])
 			perr(ps, s->line, "force needs a value");
@@ -269,6 +297,11 @@ static void rule_action(struct parser *ps, const struct section *s, struct og_ru
 			rule_at(ps, r, k[RK_AT]);
 		if (k[RK_ON_CHANGE] && (v = parse_enum(ps, k[RK_ON_CHANGE], on_changes)) >= 0)
 			r->on_change = (enum og_on_change)v;
+		if (k[RK_TELEMETRY] && (v = parse_enum(ps, k[RK_TELEMETRY], on_offs)) >= 0)
+			r->telemetry = v == 0;
+		if (k[RK_ON_UNFORCEABLE] &&
+		    (v = parse_enum(ps, k[RK_ON_UNFORCEABLE], unforceables)) >= 0)
+			r->deny_unforceable = v == 1;
 		if (r->on_change == OG_ONCHANGE_DENY)
 			r->err = EPERM;
 		if (k[RK_ERRNO] && r->on_change != OG_ONCHANGE_DENY)

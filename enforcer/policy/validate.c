@@ -221,6 +221,32 @@ static void check_siblings(struct parser *ps, const struct og_policy *p)
 	free(sc.covered);
 }
 
+/*
+ * Keys of a force rule that its points make moot: warned of (the file
+ * still says what it means, and a later `at` may need them).
+ */
+static void check_force_keys(struct parser *ps, const struct og_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct og_rule_def *r = &p->rules[i];
+
+		if (ps->rule_bad[i] || !rule_forces_at(r))
+			continue;
+		if (r->deny_unforceable && !(r->at & (OG_AT_CONNECT | OG_AT_SEND)))
+			pwarn(ps, r->line, "warning: rule %s: on_unforceable = deny refuses a "
+			      "connect or a send, and the rule forces at neither (at = %s%s%s)",
+			      r->name, r->at & OG_AT_CREATE ? "create" : "",
+			      (r->at & OG_AT_CREATE) && (r->at & OG_AT_ESTABLISHED) ? ", " : "",
+			      r->at & OG_AT_ESTABLISHED ? "established" : "");
+		if (r->telemetry && !(r->at & (OG_AT_CREATE | OG_AT_CONNECT | OG_AT_ESTABLISHED)))
+			pwarn(ps, r->line, "warning: rule %s: telemetry = on accounts TCP sockets, "
+			      "and the rule forces at send only (unconnected UDP): it has none to "
+			      "account", r->name);
+	}
+}
+
 void validate(struct parser *ps, struct og_policy *p)
 {
 	size_t i;
@@ -234,5 +260,6 @@ void validate(struct parser *ps, struct og_policy *p)
 	if (i == ps->nmsgs && !ps->oom) {
 		check_siblings(ps, p);
 		check_delegation(ps, p);
+		check_force_keys(ps, p);
 	}
 }

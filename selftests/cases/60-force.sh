@@ -122,3 +122,57 @@ else
 		if [ -n "$why" ]; then skip "force at create: $why" "$t"; else fail "$t"; fi
 	done
 fi
+
+# DSCP on an AF_INET6 socket talking to a v4-mapped peer: its packets are IPv4, so IP_TOS
+# must carry the DSCP.  Either the kernel's bpf_setsockopt takes SOL_IP on the AF_INET6
+# socket and the socket has the value, or it refuses and optguard says so (an event with
+# the errno) and, with on_unforceable = deny, refuses the connect: never silently unmarked.
+: > "$ev"
+og_policy "$T/mapped.ini" "$app" "$ev" <<INI
+
+[rule:dscp]
+option = DSCP
+action = force
+value = AF41
+at = connect
+INI
+mapped_forced=""
+if og_start "$T/mapped.ini"; then
+	got=$(in_cg "$app" "$SOCKOPT" -g -c -m 0 1)
+	if [ "$got" = "get=136 acc=0" ]; then
+		mapped_forced=1
+		pass "v4-mapped: the AF_INET6 socket's IP_TOS is AF41 (this kernel's bpf_setsockopt takes SOL_IP on AF_INET6)"
+		echo "# v4-mapped IP_TOS: forced on $(uname -r)"
+	else
+		diag "v4-mapped on $(uname -r): $got"
+		check "v4-mapped: the kernel refused IP_TOS on the AF_INET6 socket: an event with the errno" \
+			wait_grep "$ev" '"hook":"connect","action":"force".*"option":"IP_TOS".*"errno":[1-9]'
+		echo "# v4-mapped IP_TOS: refused on $(uname -r)"
+	fi
+	og_stop
+else
+	fail "optguard run with a DSCP force at connect starts"
+fi
+og_policy "$T/mdeny.ini" "$app" "$ev" <<INI
+
+[rule:dscp]
+option = DSCP
+action = force
+value = AF41
+at = connect
+on_unforceable = deny
+INI
+if og_start "$T/mdeny.ini"; then
+	got=$(in_cg "$app" "$SOCKOPT" -g -c -m 0 1 2>&1 || true)
+	if [ -z "$mapped_forced" ]; then
+		like "$got" "connect: Operation not permitted" \
+			"on_unforceable = deny: the v4-mapped connect is refused where IP_TOS cannot be forced"
+	else
+		is "$got" "get=136 acc=0" "on_unforceable = deny: the v4-mapped connect goes on where IP_TOS is forced"
+	fi
+	is "$(in_cg "$app" "$SOCKOPT" -g -c 0 1)" "get=136 acc=0" \
+		"on_unforceable = deny: an AF_INET connect gets AF41 and goes on"
+	og_stop
+else
+	fail "optguard run with on_unforceable = deny starts"
+fi

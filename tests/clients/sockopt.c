@@ -5,6 +5,7 @@
  *
  *   sockopt [-6] [-d] [-u UID] LEVEL OPTNAME INT
  *   sockopt -g [-c] [-6] [-d] [-u UID] LEVEL OPTNAME
+ *   sockopt -g -c -m [-u UID] LEVEL OPTNAME
  *
  * Sets an int option and prints what getsockopt reads back: "set=0 get=N" or
  * "set=-1 errno=N".  -6 uses an AF_INET6 socket, -d a datagram one, -u UID
@@ -15,7 +16,9 @@
  * "get=N" (what a force rule put there at create).  With -c it first makes
  * a loopback TCP connection to a listener of its own and prints the
  * connected socket's value and the accepted one's: "get=N acc=M" (forced
- * at connect or established).
+ * at connect or established).  -m connects an AF_INET6 socket to an IPv4
+ * listener through its v4-mapped address (::ffff:127.0.0.1): the socket's
+ * packets are IPv4.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,13 +37,20 @@ static int getint(int fd, int level, int optname, int *out)
 	return getsockopt(fd, level, optname, out, &len);
 }
 
-/* Connect @fd to a loopback listener made here; returns the accepted socket or -1. */
-static int loop_connect(int fd, int family)
+/*
+ * Connect @fd to a loopback listener made here; returns the accepted socket or -1.
+ * @mapped: @fd is AF_INET6, the listener AF_INET, reached at ::ffff:127.0.0.1.
+ */
+static int loop_connect(int fd, int family, int mapped)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	struct sockaddr_in6 m6;
+	socklen_t sl;
 	int l, a;
 
+	if (mapped)
+		family = AF_INET;
+	sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	memset(&ss, 0, sizeof(ss));
 	if (family == AF_INET) {
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
@@ -55,6 +65,14 @@ static int loop_connect(int fd, int family)
 		perror("listener");
 		return -1;
 	}
+	if (mapped) {
+		memset(&m6, 0, sizeof(m6));
+		m6.sin6_family = AF_INET6;
+		m6.sin6_port = ((struct sockaddr_in *)&ss)->sin_port;
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &m6.sin6_addr);
+		memcpy(&ss, &m6, sizeof(m6));
+		sl = sizeof(m6);
+	}
 	if (connect(fd, (struct sockaddr *)&ss, sl)) {
 		perror("connect");
 		return -1;
@@ -67,7 +85,7 @@ static int loop_connect(int fd, int family)
 }
 
 /* -g: read only, after socket() or (-c) after a loopback connection. */
-static int get_only(int fd, int family, int conn, int level, int optname)
+static int get_only(int fd, int family, int conn, int mapped, int level, int optname)
 {
 	int got, acc = -1, a;
 
@@ -79,7 +97,7 @@ static int get_only(int fd, int family, int conn, int level, int optname)
 		printf("get=%d\n", got);
 		return 0;
 	}
-	a = loop_connect(fd, family);
+	a = loop_connect(fd, family, mapped);
 	if (a < 0)
 		return 1;
 	if (getint(fd, level, optname, &got) < 0 || getint(a, level, optname, &acc) < 0) {
@@ -94,14 +112,17 @@ static int get_only(int fd, int family, int conn, int level, int optname)
 int main(int argc, char **argv)
 {
 	int family = AF_INET, type = SOCK_STREAM, c, fd, level, optname, val, got = 0;
-	int get = 0, conn = 0;
+	int get = 0, conn = 0, mapped = 0;
 	socklen_t len = sizeof(got);
 	long uid = -1;
 	char *end;
 
-	while ((c = getopt(argc, argv, "6cdgu:")) != -1) {
+	while ((c = getopt(argc, argv, "6cdgmu:")) != -1) {
 		if (c == '6') {
 			family = AF_INET6;
+		} else if (c == 'm') {
+			family = AF_INET6;
+			mapped = 1;
 		} else if (c == 'c') {
 			conn = 1;
 		} else if (c == 'd') {
@@ -116,9 +137,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != (get ? 2 : 3) || (conn && (!get || type != SOCK_STREAM))) {
+	if (argc - optind != (get ? 2 : 3) || (conn && (!get || type != SOCK_STREAM)) ||
+	    (mapped && !conn)) {
 		fprintf(stderr, "usage: sockopt [-6] [-d] [-u UID] LEVEL OPTNAME INT\n"
-			"       sockopt -g [-c] [-6] [-d] [-u UID] LEVEL OPTNAME\n");
+			"       sockopt -g [-c] [-6] [-d] [-u UID] LEVEL OPTNAME\n"
+			"       sockopt -g -c -m [-u UID] LEVEL OPTNAME\n");
 		return 2;
 	}
 	if (uid >= 0 && (setgid((gid_t)uid) < 0 || setuid((uid_t)uid) < 0)) {
@@ -133,7 +156,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (get)
-		return get_only(fd, family, conn, level, optname);
+		return get_only(fd, family, conn, mapped, level, optname);
 	val = (int)strtol(argv[optind + 2], NULL, 0);
 	if (setsockopt(fd, level, optname, &val, sizeof(val)) < 0) {
 		printf("set=-1 errno=%d\n", errno);

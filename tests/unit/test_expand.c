@@ -499,7 +499,9 @@ static const char force_policy[] =
 	"option = IP_TOS\n"
 	"action = force\n"
 	"value = 0x20\n"
-	"at = create, connect\n"
+	"at = create, connect, send\n"
+	"telemetry = on\n"
+	"on_unforceable = deny\n"
 	"[rule:ops]\n"
 	"scope = ops\n"
 	"option = SO_MARK\n"
@@ -548,9 +550,13 @@ static void test_force_sets(void)
 		ok(mi >= 0 && ti >= 0 && s->claimed == s->forced,
 		   "it forces SO_MARK and IP_TOS and claims nothing else");
 		ok(mi >= 0 && s->ent[mi].num == 7 && s->ent[mi].at == OG_FP_CREATE &&
-		   s->ent[mi].rule_id == 2, "SO_MARK: 7 at create, rule id 2");
+		   s->ent[mi].rule_id == 2 && s->ent[mi].flags == 0,
+		   "SO_MARK: 7 at create, rule id 2, no telemetry, on_unforceable = allow");
 		ok(ti >= 0 && s->ent[ti].num == 0x20 &&
-		   s->ent[ti].at == (OG_FP_CREATE | OG_FP_CONNECT), "IP_TOS: 0x20 at create, connect");
+		   s->ent[ti].at == (OG_FP_CREATE | OG_FP_CONNECT | OG_FP_SEND),
+		   "IP_TOS: 0x20 at create, connect, send");
+		ok(ti >= 0 && s->ent[ti].flags == (OG_FE_TELEMETRY | OG_FE_DENY_UNFORCEABLE),
+		   "IP_TOS: telemetry = on, on_unforceable = deny as the entry's flags");
 	}
 	ok(fset(&enc, OG_UID_ANY, 12) != NULL, "a set for cgroup 12");
 	s = fset(&enc, OG_UID_ANY, 0);
@@ -562,6 +568,9 @@ static void test_force_sets(void)
 	ok((enc.force_info & ((1u << 1) | (1u << 3) | OG_SI_ANYCG | OG_SI_UID | OG_SI_RULES)) ==
 	   ((1u << 1) | (1u << 3) | OG_SI_ANYCG | OG_SI_UID | OG_SI_RULES),
 	   "force_info: levels 1 and 3, a uid key, a cgroup-less key");
+	ok((enc.force_info & (OG_FI_TELEMETRY | OG_FI_SEND | OG_FI_CREATE_SK)) ==
+	   (OG_FI_TELEMETRY | OG_FI_SEND | OG_FI_CREATE_SK),
+	   "force_info: a rule asks for telemetry, one forces at send, SO_MARK at create");
 	encoding_free(&enc);
 
 	if (!ASSERT_OK(policy_encode_bound(p, &b, &enc), "encode force sets bound"))
@@ -577,11 +586,41 @@ out:
 	policy_free(p);
 }
 
+/* A force rule with none of the optional keys: the default points, no flags, no FI bits. */
+static void test_force_defaults(void)
+{
+	struct og_policy *p = load("force-defaults.ini",
+				   "[rule:tos]\noption = IP_TOS\naction = force\nvalue = EF\n"
+				   "[rule:cc]\noption = TCP_CONGESTION\naction = force\nvalue = reno\n"
+				   "at = connect\n");
+	struct og_encoding enc;
+	size_t i;
+
+	if (!ok(p != NULL, "force policy without optional keys loads"))
+		return;
+	ok(p->rules[0].at == (OG_AT_CREATE | OG_AT_CONNECT) && p->rules[0].at_default &&
+	   !p->rules[0].telemetry && !p->rules[0].deny_unforceable,
+	   "no at: create, connect, marked as defaulted; telemetry off, on_unforceable allow");
+	ok(p->rules[1].at == OG_AT_CONNECT && !p->rules[1].at_default, "at = connect: not defaulted");
+	if (ASSERT_OK(policy_encode(p, &enc), "encode it")) {
+		bool flags = false;
+
+		for (i = 0; i < enc.nfkeys; i++)
+			flags |= enc.fsets[i].ent[0].flags || enc.fsets[i].ent[1].flags;
+		ok(enc.nfkeys == 1 && !flags, "one set, entries without flags");
+		ok(!(enc.force_info & (OG_FI_TELEMETRY | OG_FI_SEND | OG_FI_CREATE_SK)),
+		   "force_info: no telemetry, no send, no SO_MARK/SO_PRIORITY at create");
+		encoding_free(&enc);
+	}
+	policy_free(p);
+}
+
 int main(void)
 {
 	test_uid_lists();
 	test_cgroups_and_bindings();
 	test_encode();
+	test_force_defaults();
 	test_duplicates();
 	test_precedence();
 	test_force_sets();

@@ -719,6 +719,35 @@ static void test_errors(void)
 		     "action = force\n"
 		     "value = on\n"
 		     "at = create, accept\n", 5, "invalid at 'accept'");
+	expect_error("force at send with a TCP option",
+		     "[rule:r]\n"
+		     "option = TCP_KEEPIDLE\n"
+		     "action = force\n"
+		     "value = 60\n"
+		     "at = send\n", 5, "at = send: TCP_KEEPIDLE is a TCP option");
+	expect_error("force with a bad telemetry",
+		     "[rule:r]\n"
+		     "option = SO_MARK\n"
+		     "action = force\n"
+		     "value = 1\n"
+		     "telemetry = maybe\n", 5, "invalid telemetry 'maybe' (expected on | off)");
+	expect_error("force with a bad on_unforceable",
+		     "[rule:r]\n"
+		     "option = IP_TOS\n"
+		     "action = force\n"
+		     "on_unforceable = 1\n"
+		     "value = EF\n", 4, "invalid on_unforceable '1' (expected allow | deny)");
+	expect_error("telemetry does not apply to clamp",
+		     "[rule:r]\n"
+		     "option = SO_RCVBUF\n"
+		     "action = clamp\n"
+		     "max = 4M\n"
+		     "telemetry = on\n", 5, "key 'telemetry' does not apply to action clamp");
+	expect_error("on_unforceable does not apply to allow",
+		     "[rule:r]\n"
+		     "option = IP_TOS\n"
+		     "on_unforceable = deny\n"
+		     "action = allow\n", 3, "key 'on_unforceable' does not apply to action allow");
 	expect_error("force with a bad on_change",
 		     "[rule:r]\n"
 		     "option = SO_KEEPALIVE\n"
@@ -1261,6 +1290,34 @@ static void test_good_files(void)
 		ASSERT_TRUE(p->nscopes == 1 && p->scopes[0].nuids == 35 &&
 			    p->scopes[0].uids[34] == 1035 && p->nrules == 1,
 			    "long lines: all 35 uids, inline comment dropped");
+	policy_free(p);
+
+	p = expect_good("force keys: at = send, telemetry, on_unforceable",
+			"[rule:dscp]\n"
+			"option = DSCP\n"
+			"action = force\n"
+			"value = AF41\n"
+			"at = connect, send\n"
+			"telemetry = on\n"
+			"on_unforceable = deny\n", 0);
+	if (p)
+		ASSERT_TRUE(p->rules[0].at == (OG_AT_CONNECT | OG_AT_SEND) && !p->rules[0].at_default &&
+			    p->rules[0].telemetry && p->rules[0].deny_unforceable,
+			    "force keys: at connect, send; telemetry on; on_unforceable deny");
+	policy_free(p);
+	p = expect_good("force keys that the points make moot: warnings",
+			"[rule:dscp]\n"
+			"option = DSCP\n"
+			"action = force\n"
+			"value = AF41\n"
+			"at = send\n"
+			"telemetry = on\n"
+			"[rule:ka]\n"
+			"option = SO_KEEPALIVE\n"
+			"action = force\n"
+			"value = on\n"
+			"at = create, established\n"
+			"on_unforceable = deny\n", 2);
 	policy_free(p);
 
 	p = expect_good("warnings do not fail a load",
