@@ -58,7 +58,7 @@
 #include "floor.skel.h"
 #include "optguard.skel.h"
 
-#define ROUNDS		15
+#define ROUNDS		41
 #define ROUND_CONNS	4000
 #define NPROGS		5	/* optguard's: sock_create, connect4/6, sockops, setsockopt */
 #define MAXPROGS	(NPROGS + 1)
