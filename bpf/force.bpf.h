@@ -316,7 +316,10 @@ static __always_inline void ent_value(const struct og_force_ent *e, struct og_va
 		v->num = e->num;
 }
 
-/* A forced value that took: counted (decisions, unlogged); an event only with log_force = all. */
+/*
+ * A forced value that took: counted, not logged (an event only with
+ * log_force = all): decisions = events + suppressed + dropped + unlogged.
+ */
 static __always_inline void count_forced(__u32 rule_id)
 {
 	struct og_counters *c = bpf_map_lookup_elem(&og_counters, &rule_id);

@@ -15,9 +15,10 @@ char LICENSE[] SEC("license") = "GPL";	/* LSM programs need a GPL-compatible lic
 #include "lsm/uring.bpf.c"
 #include "lsm/sendmsg.bpf.c"
 
-/* forcing values onto sockets: plan at creation, then create, connect, established */
+/* forcing values onto sockets: plan at creation, then create, connect, established; send */
 #include "force.bpf.h"
 #include "sockcreate/sockcreate.bpf.c"
 #include "connect/connect.bpf.c"
 #include "sockops/sockops.bpf.c"
+#include "send/send.bpf.c"
 #include "lsm/create.bpf.c"

@@ -102,6 +102,8 @@ enum og_hook {
 	OG_HOOK_SOCKOPS,
 	OG_HOOK_SENDMSG,	/* lsm/socket_sendmsg: a control message (cmsg) */
 	OG_HOOK_GUARD,		/* lsm/bpf, lsm/bpf_map: a change to optguard's own objects */
+	OG_HOOK_UDP_SEND,	/* cgroup/sendmsg4/6: an unconnected UDP send (at = send) */
+	OG_HOOK_SOCK_CREATE,	/* cgroup/sock_create: SO_MARK/SO_PRIORITY written at create */
 };
 
 /* og_event.rule_id of a guard event (bpf/guard/): level = the bpf() command, optname = id */

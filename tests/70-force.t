@@ -89,6 +89,7 @@ option = SO_KEEPALIVE
 action = force
 value = on
 at = established
+telemetry = on
 
 [rule:idle]
 option = TCP_KEEPIDLE

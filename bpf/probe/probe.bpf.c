@@ -72,6 +72,57 @@ int og_probe_sockops(struct bpf_sock_ops *skops)
 	return 1;	/* sock_ops: always 1 */
 }
 
+/*
+ * The send point: the child's unconnected UDP sends (sendto 127.0.0.1, ::1
+ * and ::ffff:127.0.0.1 from an AF_INET6 socket).  A kernel whose sendmsg
+ * hooks lack bpf_setsockopt (before 5.12) refuses these programs: the probe
+ * then loads without them and says so.
+ */
+SEC("cgroup/sendmsg4")
+int og_probe_send4(struct bpf_sock_addr *ctx)
+{
+	try_all(ctx, ctx->family == 10 ? OG_PP_SEND4M : OG_PP_SEND4);
+	return 1;	/* allow */
+}
+
+SEC("cgroup/sendmsg6")
+int og_probe_send6(struct bpf_sock_addr *ctx)
+{
+	try_all(ctx, OG_PP_SEND6);
+	return 1;	/* allow */
+}
+
+/*
+ * SO_MARK and SO_PRIORITY at create without lsm_cgroup: cgroup/sock_create
+ * writes struct bpf_sock's mark and priority (the verifier decides whether
+ * it may; the write itself cannot fail).  0 in og_probe_ret: it ran and wrote.
+ */
+SEC("cgroup/sock_create")
+int og_probe_sock_create(struct bpf_sock *sk)
+{
+	__u32 point = sk->family == 10 ? OG_PP_SKCREATE6 : OG_PP_SKCREATE4;
+	int i;
+
+	if (sk->type != 1)	/* SOCK_STREAM: the probe's connections */
+		return 1;	/* allow */
+	for (i = 0; i < OG_PROBE_MAX; i++) {
+		struct og_probe_opt *o = &og_probe_opts[i];
+
+		if (i >= og_probe_n)
+			break;
+		if (o->level != 1)	/* SOL_SOCKET */
+			continue;
+		if (o->optname == 36)		/* SO_MARK */
+			sk->mark = o->num;
+		else if (o->optname == 12)	/* SO_PRIORITY */
+			sk->priority = o->num;
+		else
+			continue;
+		og_probe_ret[point][i] = 0;
+	}
+	return 1;	/* allow */
+}
+
 SEC("lsm_cgroup/socket_post_create")
 int BPF_PROG(og_probe_create, struct socket *sock, int family, int type, int protocol, int kern)
 {

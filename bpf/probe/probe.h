@@ -19,6 +19,11 @@ enum og_probe_point {
 	OG_PP_ACTIVE6,
 	OG_PP_PASSIVE4,		/* sockops PASSIVE_ESTABLISHED_CB */
 	OG_PP_PASSIVE6,
+	OG_PP_SEND4,		/* cgroup/sendmsg4: an unconnected UDP send, AF_INET */
+	OG_PP_SEND6,		/* cgroup/sendmsg6 */
+	OG_PP_SEND4M,		/* cgroup/sendmsg4 on an AF_INET6 socket (v4-mapped destination) */
+	OG_PP_SKCREATE4,	/* cgroup/sock_create writing mark/priority: 0 where it ran */
+	OG_PP_SKCREATE6,
 	OG_PP_MAX,
 };
 

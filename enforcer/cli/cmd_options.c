@@ -59,7 +59,7 @@ int cmd_options(int argc, char **argv)
 		if (o->forceable) {
 			/* the setsockopt point is on_change: a rewrite, no bpf_setsockopt */
 			snprintf(at, sizeof(at), "setsockopt");
-			for (pt = OG_FP_CREATE; pt <= OG_FP_ESTABLISHED && row && fp->probed; pt <<= 1)
+			for (pt = OG_FP_CREATE; pt <= OG_FP_SEND && row && fp->probed; pt <<= 1)
 				if (row->points & pt) {
 					strcat(at, ",");
 					strcat(at, force_point_name(pt));
@@ -86,9 +86,17 @@ int cmd_options(int argc, char **argv)
 	printf("\nFORCE AT: the points at which a force rule can set the option on this kernel, "
 	       "probed with bpf_setsockopt in a child cgroup (setsockopt: on_change).\n");
 	if (!fp->probed)
-		printf("create, connect, established: %s\n", fp->reason);
-	else if (fp->create_reason[0])
-		printf("create: %s\n", fp->create_reason);
+		printf("create, connect, established, send: %s\n", fp->reason);
+	if (fp->probed && fp->create_reason[0])
+		printf("create: %s (SO_MARK and SO_PRIORITY: cgroup/sock_create writes them)\n",
+		       fp->create_reason);
+	if (fp->probed && fp->send_reason[0])
+		printf("send: %s\n", fp->send_reason);
+	for (i = 0; fp->probed && i < fp->nrows; i++)
+		if (fp->rows[i].opt->level == 0 /* IPPROTO_IP */ && fp->rows[i].err_mapped > 0)
+			printf("send: an AF_INET6 socket sending to a v4-mapped address: this "
+			       "kernel's bpf_setsockopt refuses %s on it (%s)\n",
+			       fp->rows[i].opt->name, strerror(fp->rows[i].err_mapped));
 	free(fp);
 	return 0;
 }

@@ -173,6 +173,10 @@ const char *hook_name(int hook)
 		return "sendmsg";
 	case OG_HOOK_GUARD:
 		return "guard";
+	case OG_HOOK_UDP_SEND:
+		return "send";
+	case OG_HOOK_SOCK_CREATE:
+		return "sock_create";
 	}
 	return "unknown";
 }

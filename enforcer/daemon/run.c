@@ -548,6 +548,7 @@ static int phase_load(struct daemon *d)
 	lim.ringbuf_bytes = RINGBUF_BYTES;
 	lim.lsm = d->pol->lsm;
 	lim.force_create = policy_forces(d->pol, OG_AT_CREATE);
+	lim.force_send = policy_forces(d->pol, OG_AT_SEND);
 	/* a policy that forces nothing at start cannot gain force rules by a reload */
 	lim.skip_force = !d->probe;
 	lim.want_cmsg = d->pol->lsm != OG_LSM_OFF && policy_needs_cmsg(d->pol);

@@ -229,7 +229,7 @@ static void say_warn(const char *msg)
 int caps_check_force(const struct og_force_probe *pr, struct og_policy *p,
 		     const struct og_bpf *b)
 {
-	const char *unloaded[3] = { 0 };
+	const char *unloaded[4] = { 0 };
 	size_t i;
 	int bad = 0;
 
@@ -252,6 +252,7 @@ int caps_check_force(const struct og_force_probe *pr, struct og_policy *p,
 
 		unloaded[0] = create->loaded ? NULL : create->reason;
 		unloaded[1] = unloaded[2] = force->loaded ? NULL : force->reason;
+		unloaded[3] = b->grp[OG_G_SEND].loaded ? NULL : b->grp[OG_G_SEND].reason;
 	}
 	return force_policy_unsupported(p, pr, unloaded, say_warn) ? -EOPNOTSUPP : 0;
 }

@@ -62,19 +62,29 @@ int caps_check(const struct og_bpf *b, const struct og_policy *p, const char *pa
 	       bool attached);
 
 /* --- the force probe (caps_force.c) --- */
-#define OG_FP_SETSOCKOPT	(1u << 7)	/* on_change at the app's own call: always (not
-						 * OG_FP_SEND's bit 3) */
+/* on_change at the app's own call: always; not a bit of og_force_ent.at (OG_FP_SEND is 1 << 3) */
+#define OG_FP_SETSOCKOPT	(1u << 7)
 
 struct og_probe_row {
 	const struct og_option *opt;
 	unsigned int points;	/* OG_FP_* this kernel honours */
-	int err[3];		/* per point bit 0..2: errno of the refusal, or -1: not reached */
+	/*
+	 * per point bit 0..3 (create, connect, established, send): errno of
+	 * the refusal, or -1: not reached
+	 */
+	int err[4];
+	/*
+	 * an IP-level option at send on an AF_INET6 socket sending to a
+	 * v4-mapped address: 0 taken, errno refused, -1 not reached
+	 */
+	int err_mapped;
 };
 
 struct og_force_probe {
 	bool probed;		/* false: reason says why */
 	char reason[256];
 	char create_reason[256];	/* why nothing can be forced at create, or "" */
+	char send_reason[256];		/* why nothing can be forced at send, or "" */
 	struct og_probe_row rows[40];
 	size_t nrows;
 };
@@ -93,7 +103,9 @@ const char *force_point_name(unsigned int point);
  * Each point a force rule of @p names that this kernel cannot honour: one
  * the probe @pr did not find bpf_setsockopt taking the option at, or one
  * whose programs did not load (@unloaded, indexed create, connect,
- * established: why not, or NULL when loaded or not known yet).  @say gets
+ * established, send: why not, or NULL when loaded or not known yet; SO_MARK
+ * and SO_PRIORITY at create go by connect's, cgroup/sock_create writing
+ * them).  @say gets
  * a FILE:LINE message (no newline) for each.  Returns how many.
  * A rule without `at` (og_rule_def.at_default) is not refused for a point
  * of the default this kernel lacks: the point is dropped from its at, and
@@ -101,7 +113,7 @@ const char *force_point_name(unsigned int point);
  * with no point is an error, saying that `at` defaulted and what to write.
  */
 int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
-			     const char *const unloaded[3], void (*say)(const char *msg));
+			     const char *const unloaded[4], void (*say)(const char *msg));
 /*
  * The daemon's check of @p's force rules: against the probe @pr (NULL: the
  * policy at start forced nothing, so none was made) and the programs as

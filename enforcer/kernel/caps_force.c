@@ -69,16 +69,29 @@ const char *force_point_name(unsigned int point)
 
 static int point_bit(unsigned int point)
 {
-	return point == OG_FP_CREATE ? 0 : point == OG_FP_CONNECT ? 1 : 2;
+	return point == OG_FP_CREATE ? 0 : point == OG_FP_CONNECT ? 1 :
+	       point == OG_FP_ESTABLISHED ? 2 : 3;
 }
 
-/* Why @unloaded (indexed create, connect, established) says @pt cannot run, or NULL. */
-static const char *unloaded_why(const char *const unloaded[3], unsigned int pt)
+/* Forced at create by cgroup/sock_create itself (struct bpf_sock's mark, priority). */
+static bool create_direct_opt(const struct og_option *o)
+{
+	return o && (!strcmp(o->name, "SO_MARK") || !strcmp(o->name, "SO_PRIORITY"));
+}
+
+/* The @unloaded index of @pt for @o: SO_MARK/SO_PRIORITY at create need the force group only. */
+static int unloaded_bit(const struct og_option *o, unsigned int pt)
+{
+	return pt == OG_FP_CREATE && create_direct_opt(o) ? 1 : point_bit(pt);
+}
+
+/* Why @unloaded (indexed create, connect, established, send) says @pt cannot run for @o, or NULL. */
+static const char *unloaded_why(const char *const unloaded[4], const struct og_option *o,
+				unsigned int pt)
 {
 	if (!unloaded)
 		return NULL;
-	/* the send programs (cgroup/sendmsg4/6) load with connect's group */
-	return unloaded[pt == OG_FP_CREATE ? 0 : pt == OG_FP_ESTABLISHED ? 2 : 1];
+	return unloaded[unloaded_bit(o, pt)];
 }
 
 /*
@@ -104,7 +117,7 @@ static void send_why(const struct og_force_probe *pr, const struct og_option *o,
 
 /* Why @r cannot be forced at @pt (one OG_FP_* bit) on this kernel, in @why: 0 if it can. */
 static int point_why(const struct og_rule_def *r, const struct og_force_probe *pr,
-		     const char *const unloaded[3], unsigned int pt, char *why, size_t len,
+		     const char *const unloaded[4], unsigned int pt, char *why, size_t len,
 		     const char **optname)
 {
 	const struct og_probe_row *row;
@@ -122,8 +135,8 @@ static int point_why(const struct og_rule_def *r, const struct og_force_probe *p
 			send_why(pr, opt, pt, why, len);
 			return 1;
 		}
-		if (unloaded_why(unloaded, pt)) {
-			snprintf(why, len, "%s", unloaded_why(unloaded, pt));
+		if (unloaded_why(unloaded, opt, pt)) {
+			snprintf(why, len, "%s", unloaded_why(unloaded, opt, pt));
 			return 1;
 		}
 	}
@@ -147,7 +160,7 @@ static void points_list(unsigned int at, char *buf, size_t len)
  * error that says where the points came from and what to write instead.
  */
 static int default_at(struct og_policy *p, struct og_rule_def *r, const struct og_force_probe *pr,
-		      const char *const unloaded[3], void (*say)(const char *msg))
+		      const char *const unloaded[4], void (*say)(const char *msg))
 {
 	char why[400], whys[900], msg[1400], left[64], can[64];
 	unsigned int pt, drop = 0, ok = 0;
@@ -195,7 +208,7 @@ static int default_at(struct og_policy *p, struct og_rule_def *r, const struct o
 }
 
 int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *pr,
-			     const char *const unloaded[3], void (*say)(const char *msg))
+			     const char *const unloaded[4], void (*say)(const char *msg))
 {
 	char why[400], msg[800];
 	unsigned int pt;
@@ -225,7 +238,7 @@ int force_policy_unsupported(struct og_policy *p, const struct og_force_probe *p
 					continue;
 				if (!row || !(row->points & pt))
 					send_why(pr, opt, pt, why, sizeof(why));
-				else if ((w = unloaded_why(unloaded, pt)))
+				else if ((w = unloaded_why(unloaded, opt, pt)))
 					snprintf(why, sizeof(why), "%s", w);
 				else
 					continue;
@@ -282,6 +295,51 @@ out:
 	return ret;
 }
 
+/*
+ * One unconnected UDP datagram to a loopback socket of this process, sent
+ * with sendto() (the send point); @mapped: from an AF_INET6 socket to
+ * ::ffff:127.0.0.1.
+ */
+static int one_udp(int family, bool mapped)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t sl;
+	int r, s = -1, ret = -1;
+	char b = 0;
+
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+		sl = sizeof(struct sockaddr_in6);
+	}
+	r = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (r < 0)
+		return -1;
+	if (bind(r, (struct sockaddr *)&ss, sl) || getsockname(r, (struct sockaddr *)&ss, &sl))
+		goto out;
+	if (mapped) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 m = { .sin6_family = AF_INET6, .sin6_port = in->sin_port };
+
+		m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&m.sin6_addr.s6_addr[12], &in->sin_addr, 4);
+		memcpy(&ss, &m, sizeof(m));
+		sl = sizeof(m);
+	}
+	s = socket(mapped ? AF_INET6 : family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && sendto(s, &b, 1, 0, (struct sockaddr *)&ss, sl) == 1)
+		ret = 0;
+out:
+	if (s >= 0)
+		close(s);
+	close(r);
+	return ret;
+}
+
 /* The child: join @cg, make the connections, exit. */
 static void probe_child(const char *cg)
 {
@@ -295,10 +353,13 @@ static void probe_child(const char *cg)
 	close(fd);
 	one_conn(AF_INET);
 	one_conn(AF_INET6);
+	one_udp(AF_INET, false);
+	one_udp(AF_INET6, false);
+	one_udp(AF_INET, true);
 	_exit(0);
 }
 
-static int load(struct probe_bpf **out, bool create)
+static int load(struct probe_bpf **out, bool create, bool send)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent);
 	struct probe_bpf *skel = probe_bpf__open();
@@ -309,6 +370,8 @@ static int load(struct probe_bpf **out, bool create)
 		return -errno;
 	}
 	bpf_program__set_autoload(skel->progs.og_probe_create, create);
+	bpf_program__set_autoload(skel->progs.og_probe_send4, send);
+	bpf_program__set_autoload(skel->progs.og_probe_send6, send);
 	ret = probe_bpf__load(skel);
 	libbpf_set_print(old);
 	if (ret) {
@@ -328,14 +391,15 @@ static void rows_fill(struct og_force_probe *pr, const struct probe_bpf *skel,
 	for (s = 0; s < nslots; s++) {
 		struct og_probe_row *r = &pr->rows[row_of_slot[s]];
 		int v6 = r->opt->level == IPPROTO_IPV6;
-		int pp[3][2] = {
+		int pp[4][2] = {
 			{ v6 ? OG_PP_CREATE6 : OG_PP_CREATE4, -1 },
 			{ v6 ? OG_PP_CONNECT6 : OG_PP_CONNECT4, -1 },
 			{ v6 ? OG_PP_ACTIVE6 : OG_PP_ACTIVE4, v6 ? OG_PP_PASSIVE6 : OG_PP_PASSIVE4 },
+			{ v6 ? OG_PP_SEND6 : OG_PP_SEND4, -1 },
 		};
-		int b, k;
+		int b, k, mret;
 
-		for (b = 0; b < 3; b++) {
+		for (b = 0; b < 4; b++) {
 			int err = 0;
 
 			for (k = 0; k < 2 && pp[b][k] >= 0; k++) {
@@ -346,10 +410,16 @@ static void rows_fill(struct og_force_probe *pr, const struct probe_bpf *skel,
 				else if (ret < 0 && err == 0)
 					err = -ret;
 			}
+			/* SO_MARK, SO_PRIORITY: cgroup/sock_create writes them where it ran */
+			if (b == 0 && err && create_direct_opt(r->opt) &&
+			    skel->bss->og_probe_ret[v6 ? OG_PP_SKCREATE6 : OG_PP_SKCREATE4][s] == 0)
+				err = 0;
 			r->err[b] = err;
 			if (!err)
 				r->points |= 1u << b;
 		}
+		mret = skel->bss->og_probe_ret[OG_PP_SEND4M][s];
+		r->err_mapped = mret == OG_PROBE_UNSET ? -1 : mret < 0 ? -mret : 0;
 		/* the kernel sets the initial window when the connection is established */
 		if (!strcmp(r->opt->name, "TCP_BPF_IW")) {
 			r->points &= ~(OG_FP_CREATE | OG_FP_CONNECT);
@@ -360,13 +430,13 @@ static void rows_fill(struct og_force_probe *pr, const struct probe_bpf *skel,
 
 int force_probe(struct og_force_probe *pr)
 {
-	struct bpf_link *links[4] = {};
+	struct bpf_link *links[7] = {};
 	struct probe_bpf *skel = NULL;
 	int row_of_slot[OG_PROBE_MAX];
 	char cg2[4096], cg[4200];
 	size_t i, j, n = 0;
 	int fd = -1, ret, status;
-	bool create = true;
+	bool create = true, send = true;
 	pid_t pid;
 
 	memset(pr, 0, sizeof(*pr));
@@ -376,20 +446,45 @@ int force_probe(struct og_force_probe *pr)
 			continue;
 		pr->rows[pr->nrows].opt = &og_options[i];
 		pr->rows[pr->nrows].err[0] = pr->rows[pr->nrows].err[1] = -1;
-		pr->rows[pr->nrows].err[2] = -1;
+		pr->rows[pr->nrows].err[2] = pr->rows[pr->nrows].err[3] = -1;
+		pr->rows[pr->nrows].err_mapped = -1;
 		pr->nrows++;
 	}
 	if (geteuid() != 0) {
 		snprintf(pr->reason, sizeof(pr->reason), "not probed: needs root");
 		return -EPERM;
 	}
-	ret = load(&skel, true);
+	/*
+	 * The lsm_cgroup program (6.0+, BPF LSM) and bpf_setsockopt in the
+	 * sendmsg hooks (5.12+) each may be refused: drop one, then the other,
+	 * then both.
+	 */
+	ret = load(&skel, true, true);
 	if (ret) {
-		snprintf(pr->create_reason, sizeof(pr->create_reason),
-			 "the kernel refused the lsm_cgroup/socket_post_create program (%s)",
-			 strerror(-ret));
-		create = false;
-		ret = load(&skel, false);
+		int e_create = ret, e_send = ret;	/* each refused with the other */
+
+		ret = load(&skel, false, true);
+		if (!ret) {
+			create = false;
+		} else {
+			e_send = ret;	/* refused without the lsm_cgroup program */
+			ret = load(&skel, true, false);
+			if (!ret) {
+				send = false;
+			} else {
+				e_create = ret;	/* refused without the send programs */
+				ret = load(&skel, false, false);
+				create = send = false;
+			}
+		}
+		if (!create)
+			snprintf(pr->create_reason, sizeof(pr->create_reason),
+				 "the kernel refused the lsm_cgroup/socket_post_create program (%s)",
+				 strerror(-e_create));
+		if (!send)
+			snprintf(pr->send_reason, sizeof(pr->send_reason),
+				 "the kernel refused a cgroup/sendmsg4/6 program calling "
+				 "bpf_setsockopt (%s; it takes it from Linux 5.12)", strerror(-e_send));
 	}
 	if (ret) {
 		snprintf(pr->reason, sizeof(pr->reason),
@@ -468,6 +563,15 @@ int force_probe(struct og_force_probe *pr)
 			 "not probed: cannot attach the probe programs: %s", strerror(errno));
 		goto out_links;
 	}
+	/* SO_MARK, SO_PRIORITY written at create (the row says not reached where it fails) */
+	links[4] = bpf_program__attach_cgroup(skel->progs.og_probe_sock_create, fd);
+	if (send) {
+		links[5] = bpf_program__attach_cgroup(skel->progs.og_probe_send4, fd);
+		links[6] = bpf_program__attach_cgroup(skel->progs.og_probe_send6, fd);
+		if (!links[5] || !links[6])
+			snprintf(pr->send_reason, sizeof(pr->send_reason),
+				 "cannot attach a cgroup/sendmsg4/6 program: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
@@ -484,7 +588,7 @@ int force_probe(struct og_force_probe *pr)
 	pr->probed = true;
 	ret = 0;
 out_links:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (links[i])
 			bpf_link__destroy(links[i]);
 	close(fd);
@@ -520,7 +624,11 @@ void force_probe_why(const struct og_force_probe *pr, const struct og_option *o,
 		snprintf(buf, len, "bpf_setsockopt does not take %s", o ? o->name : "it");
 		return;
 	}
-	if (point == OG_FP_CREATE && pr->create_reason[0]) {
+	if (point == OG_FP_SEND && pr->send_reason[0]) {
+		snprintf(buf, len, "%s", pr->send_reason);
+		return;
+	}
+	if (point == OG_FP_CREATE && pr->create_reason[0] && !create_direct_opt(o)) {
 		snprintf(buf, len, "%s", pr->create_reason);
 		return;
 	}

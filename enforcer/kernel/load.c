@@ -77,6 +77,8 @@ static int load_btf(struct og_bpf *b, const struct og_bpf_limits *lim, unsigned 
 	skel->rodata->probe_tgid = getpid();
 	self_pidns(&skel->rodata->probe_ns_dev, &skel->rodata->probe_ns_ino);
 	skel->rodata->has_task_pt_regs = lsm && caps_has(&b->caps, OG_CAP_TASK_PT_REGS);
+	/* without it, cgroup/sock_create writes SO_MARK and SO_PRIORITY at create itself */
+	skel->rodata->post_create_loaded = !!(groups & OG_GBIT(OG_G_CREATE));
 	for (i = 0; i < og_nprogs; i++)
 		bpf_program__set_autoload(og_prog(skel, i), !!(groups & OG_GBIT(og_progs[i].group)));
 	if (lsm && getenv("OPTGUARD_DEBUG")) {
@@ -177,6 +179,12 @@ static bool wanted(struct og_bpf *b, const struct og_bpf_limits *lim, int g)
 			snprintf(st->reason, sizeof(st->reason),
 				 "not loaded: the policy at start forced nothing (restart optguard "
 				 "to add force rules)");
+		break;
+	case OG_G_SEND:
+		if (!lim->force_send)
+			snprintf(st->reason, sizeof(st->reason),
+				 "not loaded: the policy at start forced nothing at send (restart "
+				 "optguard to force at send)");
 		break;
 	case OG_G_CREATE:
 		if (!lim->force_create)

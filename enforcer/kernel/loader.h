@@ -60,6 +60,7 @@ struct og_bpf_limits {
 	enum og_lsm_mode lsm;	/* off: do not even try */
 	bool force_create;	/* the policy forces at create: load lsm_cgroup/socket_post_create */
 	bool skip_force;	/* the policy forces nothing: no sock_create, connect4/6, sockops */
+	bool force_send;	/* the policy forces at send: load cgroup/sendmsg4/6 */
 	bool want_cmsg;		/* the policy constrains an option a cmsg sets: lsm/socket_sendmsg */
 };
 

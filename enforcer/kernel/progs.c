@@ -23,6 +23,8 @@ const struct og_prog_def og_progs[] = {
 	{ "cgroup/connect4", PROG(og_connect4), OG_G_FORCE, OG_ATTACH_CGROUP, "connect4" },
 	{ "cgroup/connect6", PROG(og_connect6), OG_G_FORCE, OG_ATTACH_CGROUP, "connect6" },
 	{ "sockops", PROG(og_sockops), OG_G_FORCE, OG_ATTACH_CGROUP, "sockops" },
+	{ "cgroup/sendmsg4", PROG(og_sendmsg4), OG_G_SEND, OG_ATTACH_CGROUP, "sendmsg4" },
+	{ "cgroup/sendmsg6", PROG(og_sendmsg6), OG_G_SEND, OG_ATTACH_CGROUP, "sendmsg6" },
 	{ "lsm_cgroup/socket_post_create", PROG(og_post_create), OG_G_CREATE, OG_ATTACH_CGROUP,
 	  "post-create" },
 	{ "lsm/uring_cmd", PROG(og_lsm_uring_cmd), OG_G_URING, OG_ATTACH_LSM, "lsm-uring" },
@@ -48,6 +50,12 @@ const struct og_group_def og_groups[OG_NGROUPS] = {
 	 */
 	[OG_G_FORCE] = { .kernel_btf = true, .caps = OG_CBIT(OG_CAP_BPF_LOOP) },
 	[OG_G_CREATE] = { .deps = OG_GBIT(OG_G_LSM) | OG_GBIT(OG_G_FORCE), .kernel_btf = true },
+	/*
+	 * bpf_setsockopt in sendmsg4/6 (5.12+): an extra, so that a kernel
+	 * refusing it costs the send point only (the start then refuses the
+	 * policy's `at = send` rules with the probe's reason)
+	 */
+	[OG_G_SEND] = { .deps = OG_GBIT(OG_G_FORCE), .extra = true },
 };
 
 #define L	OG_GBIT(OG_G_LSM)

@@ -22,6 +22,7 @@ enum og_group {
 	OG_G_CMSG,	/* lsm/socket_sendmsg: control messages */
 	OG_G_FORCE,	/* sock_create, connect4/6, sockops: force rules */
 	OG_G_CREATE,	/* lsm_cgroup/socket_post_create: force at create */
+	OG_G_SEND,	/* sendmsg4/6: force at send (unconnected UDP) */
 	OG_NGROUPS
 };
 #define OG_GBIT(g)	(1u << (g))

@@ -42,6 +42,7 @@ option = SO_KEEPALIVE
 action = force
 value = on
 at = established
+telemetry = on
 
 [rule:cc-bad]
 scope = bad
