@@ -21,7 +21,9 @@
  *       connect: fl_connect4_kept; at established, where the STATE/RTO/
  *       RETRANS callbacks are turned on, and at the move to TCP_CLOSE:
  *       fl_sockops_kept); the same three constant values forced
- *   F6  cgroup/sendmsg4 (fl_sendmsg4), P4u's floor: per datagram, one
+ *   F6  an empty cgroup/sendmsg4 program (fl_sendmsg4_empty): the hook's
+ *       own price per datagram (the kernel locks the socket around it)
+ *   F7  cgroup/sendmsg4 (fl_sendmsg4), P4u's floor: per datagram, one
  *       bpf_getsockopt(IP_TOS) and a bpf_setsockopt where it differs
  *       (optguard's send point without its plan)
  *
@@ -213,7 +215,14 @@ int fl_sockops_kept(struct bpf_sock_ops *s)
 	return 1;
 }
 
-/* F6: IP_TOS = AF41 (0x88) with the socket's ECN bits, set only where it differs */
+/* F6: nothing */
+SEC("cgroup/sendmsg4")
+int fl_sendmsg4_empty(struct bpf_sock_addr *ctx)
+{
+	return 1;	/* allow */
+}
+
+/* F7: IP_TOS = AF41 (0x88) with the socket's ECN bits, set only where it differs */
 SEC("cgroup/sendmsg4")
 int fl_sendmsg4(struct bpf_sock_addr *ctx)
 {
