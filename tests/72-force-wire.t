@@ -75,9 +75,12 @@ s.bind((host, 0))
 s.listen(64)
 open(sys.argv[3], "w").write(str(s.getsockname()[1]))
 def serve(c):
-    c.sendall(b"y" * 16)
-    while c.recv(65536):
-        pass
+    try:
+        c.sendall(b"y" * 16)
+        while c.recv(65536):
+            pass
+    except OSError:
+        pass  # a client that closed first: a reset
     c.close()
 while True:
     c, _ = s.accept()
