@@ -160,13 +160,15 @@ static void detach(struct bpf_link **links)
 
 static int listener(struct sockaddr_in *sa)
 {
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };	/* one_conn() */
 	socklen_t sl = sizeof(*sa);
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (l < 0 || bind(l, (struct sockaddr *)sa, sl) || listen(l, 128) ||
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)) ||
+	    bind(l, (struct sockaddr *)sa, sl) || listen(l, 128) ||
 	    getsockname(l, (struct sockaddr *)sa, &sl))
 		die("listener");
 	return l;
@@ -174,9 +176,14 @@ static int listener(struct sockaddr_in *sa)
 
 /*
  * One connection: connect, accept, close.  The accepted side closes first,
- * so the TIME_WAIT sockets are the server's (a later SYN of the same ports
- * takes one over) and the client's ephemeral ports never run out.  @check:
- * return the client's mark and congestion control in @mark and @cc.
+ * with a zero linger (a RST; set on the listener, outside the timing, and
+ * inherited): no TIME_WAIT socket on either side.  With
+ * the server's TIME_WAIT sockets left (a FIN close), a later SYN of the
+ * same ports was answered by a TIME_WAIT socket half the time (random
+ * timestamp offsets fail its PAWS check) and the connect waited for SYN
+ * retransmits, up to minutes on one round; the client closing first runs
+ * out of ephemeral ports.  @check: return the client's mark and congestion
+ * control in @mark and @cc.
  */
 static void one_conn(int l, const struct sockaddr_in *sa, int *mark, char *cc)
 {
