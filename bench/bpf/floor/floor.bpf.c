@@ -14,14 +14,24 @@
  *       cookie, made at established, deleted at TCP_CLOSE (fl_sockops_hash)
  *   F4  F2 + a per-socket record in sk_storage made at established
  *       (fl_sockops_storage)
- *   F5  F2 + a per-socket record in sk_storage made at socket creation and
- *       cloned to the accepted socket, optguard's design (fl_sock_create +
- *       fl_sockops_tele)
+ *   F5  what optguard's telemetry (P4t) uses of the kernel, without its
+ *       logic: a per-socket record the size of optguard's plan (struct
+ *       og_sk_plan) in sk_storage made at socket creation (fl_sock_create)
+ *       and cloned to the accepted socket, read where optguard reads it (at
+ *       connect: fl_connect4_kept; at established, where the STATE/RTO/
+ *       RETRANS callbacks are turned on, and at the move to TCP_CLOSE:
+ *       fl_sockops_kept); the same three constant values forced
+ *   F6  an empty cgroup/sendmsg4 program (fl_sendmsg4_empty): the hook's
+ *       own price per datagram (the kernel locks the socket around it)
+ *   F7  cgroup/sendmsg4 (fl_sendmsg4), P4u's floor: per datagram, one
+ *       bpf_getsockopt(IP_TOS) and a bpf_setsockopt where it differs
+ *       (optguard's send point without its plan)
  *
- * The records are small (struct fl_rec); optguard's plan is larger.
+ * F3's and F4's records are small (struct fl_rec); F5's is a plan's size.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "optguard.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -54,7 +64,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct fl_rec);
+	__type(value, struct og_sk_plan);	/* optguard's kept plan: the same slab */
 } fl_cloned SEC(".maps");
 
 /* SO_MARK = 42, TCP_CONGESTION = reno, SO_KEEPALIVE = 1 */
@@ -160,6 +170,68 @@ int fl_sockops_storage(struct bpf_sock_ops *s)
 SEC("cgroup/sock_create")
 int fl_sock_create(struct bpf_sock *sk)
 {
-	bpf_sk_storage_get(&fl_cloned, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	struct og_sk_plan *p = bpf_sk_storage_get(&fl_cloned, sk, NULL,
+						  BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (p)
+		p->n = 3;
+	return 1;	/* allow */
+}
+
+/* F5: the client's record read before its values are forced */
+SEC("cgroup/connect4")
+int fl_connect4_kept(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	struct og_sk_plan *p;
+
+	if (!sk)
+		return 1;
+	p = bpf_sk_storage_get(&fl_cloned, sk, NULL, 0);
+	if (p && p->n)
+		force3(ctx);
+	return 1;	/* allow */
+}
+
+/* F5: the record read at established (callbacks on) and at the close */
+SEC("sockops")
+int fl_sockops_kept(struct bpf_sock_ops *s)
+{
+	struct bpf_sock *sk = s->sk;
+	struct og_sk_plan *p;
+
+	if (!sk || !(established(s) || closing(s)))
+		return 1;
+	p = bpf_sk_storage_get(&fl_cloned, sk, NULL, 0);
+	if (!p)
+		return 1;
+	if (closing(s)) {
+		p->start_ns = bpf_ktime_get_ns() - p->start_ns;
+		return 1;
+	}
+	force_passive(s);
+	p->start_ns = bpf_ktime_get_ns();
+	bpf_sock_ops_cb_flags_set(s, s->bpf_sock_ops_cb_flags | FL_TELEMETRY_FLAGS);
+	return 1;
+}
+
+/* F6: nothing */
+SEC("cgroup/sendmsg4")
+int fl_sendmsg4_empty(struct bpf_sock_addr *ctx)
+{
+	return 1;	/* allow */
+}
+
+/* F7: IP_TOS = AF41 (0x88) with the socket's ECN bits, set only where it differs */
+SEC("cgroup/sendmsg4")
+int fl_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	int cur = 0, want;
+
+	if (bpf_getsockopt(ctx, 0, 1, &cur, sizeof(cur)))
+		cur = 0;
+	want = 0x88 | (cur & 3);
+	if (cur != want)
+		bpf_setsockopt(ctx, 0, 1, &want, sizeof(want));
 	return 1;	/* allow */
 }
