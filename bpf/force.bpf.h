@@ -267,11 +267,20 @@ static __always_inline struct og_sk_plan *plan_build(__u32 gen, __u32 family, __
 
 	if (!p)
 		return NULL;
+	p->uid = w.uid;
+	return p;	/* the caller is current: its events name it (OG_FA_TASK) */
+}
+
+/*
+ * Name the current task as @p's creator: the caller of the events a kept
+ * (telemetry) plan gives where no task is current (sock_ops).  Only for a
+ * plan that is kept: three helper calls a datagram or a connect need not pay.
+ */
+static __always_inline void plan_identify(struct og_sk_plan *p)
+{
 	p->cgid = bpf_get_current_cgroup_id();
 	p->pid = bpf_get_current_pid_tgid() >> 32;
-	p->uid = w.uid;
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
-	return p;
 }
 
 /*

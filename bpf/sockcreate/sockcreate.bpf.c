@@ -100,6 +100,7 @@ int og_sock_create(struct bpf_sock *sk)
 		create_direct(sk, p);
 	if (!plan_has_telemetry(p))
 		return 1;	/* allow: nothing to keep for this socket */
+	plan_identify(p);
 	/* the scratch plan is the storage's initial value */
 	bpf_sk_storage_get(&og_plans, sk, p, BPF_SK_STORAGE_GET_F_CREATE);
 	return 1;	/* allow: creation never fails because of a force rule */
