@@ -29,12 +29,23 @@ CTR=$POD-optguard
 UNLOAD_CTR=$NAME-unload-optguard
 export CONTAINERS_CONF=$T/containers.conf
 
+# podman's cgroupfs manager leaves each container's cgroup (empty) under libpod_parent: the
+# ones this test's containers made (not there before it) are removed with it
+LIBPOD_CG="$CG2/libpod_parent"
+libpod_dirs() { find "$LIBPOD_CG" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort; }
+libpod_before=$(libpod_dirs)
+[ -d "$LIBPOD_CG" ] && libpod_had=1 || libpod_had=0
 image_cleanup() {
+	local d
 	podman pod rm -f -t 0 "$POD" "$NAME-unload" >/dev/null 2>&1
 	podman volume rm -f "$NAME-policy" >/dev/null 2>&1
 	podman rmi "$TAG" >/dev/null 2>&1
 	# whatever the pods left enforced (a failure midway)
 	[ -d "$OG_PIN" ] && "$OPTGUARD" unload --pin-dir "$OG_PIN" >/dev/null 2>&1
+	for d in $(libpod_dirs | comm -13 <(echo "$libpod_before") -); do
+		rmdir "$LIBPOD_CG/$d" 2>/dev/null	# only if empty: a live container keeps it
+	done
+	[ "$libpod_had" = 0 ] && rmdir "$LIBPOD_CG" 2>/dev/null
 	cleanup
 }
 trap image_cleanup EXIT
