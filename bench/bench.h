@@ -153,4 +153,41 @@ static void load_optguard_lim(struct og_bpf *b, const char *ini, size_t len,
 	policy_free(p);
 }
 
+/* The rounds a figure's median may take (each program's own count is at most this). */
+#define BENCH_MAXROUNDS	101
+
+/* Attach the NULL-terminated @progs to the bench's cgroup (cg_enter()). */
+static inline void bench_attach(struct bpf_program **progs, struct bpf_link **links)
+{
+	int i;
+
+	for (i = 0; progs[i]; i++) {
+		links[i] = bpf_program__attach_cgroup(progs[i], cg_fd);
+		if (!links[i])
+			die("attach");
+	}
+}
+
+/* Destroy the first @n of @links (NULL ones are skipped) and clear them. */
+static inline void bench_detach(struct bpf_link **links, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+/* The median over the rounds of t[ref][r] / t[s][r]: the rate of s over ref's. */
+static inline double bench_ratio(long long t[][BENCH_MAXROUNDS], int s, int ref, int nrounds)
+{
+	long long q[BENCH_MAXROUNDS];
+	int r;
+
+	for (r = 0; r < nrounds; r++)
+		q[r] = t[ref][r] * 100000 / t[s][r];
+	return median(q, nrounds) / 100000.0;
+}
+
 #endif

@@ -64,7 +64,7 @@
 #define MAXPROGS	(NPROGS + 1)
 #define NRULES		3	/* rule ids 1..3: mark, cc, ka */
 #define NFLOORS		5	/* F1 ... F5 */
-#define MAXROUNDS	101
+#define MAXROUNDS	BENCH_MAXROUNDS
 
 /* the setups, in the order of the first round */
 enum { S_A, S_B, S_C, S_T, S_F1, S_F5 = S_F1 + NFLOORS - 1, NSETUPS };
@@ -133,28 +133,6 @@ static void floor_progs(struct floor_bpf *f, int n, struct bpf_program **p)
 		p[1] = f->progs.fl_sockops_kept;
 		p[2] = f->progs.fl_sock_create;
 		break;
-	}
-}
-
-/* Attach the NULL-terminated @progs to our cgroup. */
-static void attach(struct bpf_program **progs, struct bpf_link **links)
-{
-	int i;
-
-	for (i = 0; progs[i]; i++) {
-		links[i] = bpf_program__attach_cgroup(progs[i], cg_fd);
-		if (!links[i])
-			die("attach");
-	}
-}
-
-static void detach(struct bpf_link **links)
-{
-	int i;
-
-	for (i = 0; i < MAXPROGS; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
 	}
 }
 
@@ -298,17 +276,6 @@ static void print_counters(const char *row, struct og_bpf *b)
 		       (unsigned long long)c[i].connections, (unsigned long long)c[i].closes);
 }
 
-/* The median over the rounds of t[ref][r] / t[s][r]: the rate of s over ref's. */
-static double ratio(long long t[][MAXROUNDS], int s, int ref, int nrounds)
-{
-	long long q[MAXROUNDS];
-	int r;
-
-	for (r = 0; r < nrounds; r++)
-		q[r] = t[ref][r] * 100000 / t[s][r];
-	return median(q, nrounds) / 100000.0;
-}
-
 static void row(const char *id, const char *what, long long t[][MAXROUNDS], int s, int ref,
 		int nrounds, const char *target)
 {
@@ -319,7 +286,7 @@ static void row(const char *id, const char *what, long long t[][MAXROUNDS], int 
 	memcpy(mr, t[ref], sizeof(mr));
 	printf("%-6s %-52s %-2s %6lld ns  %-2s %6lld ns  %-2s/%-2s %.3f  (%s)\n", id, what,
 	       names[s], median(ms, nrounds), names[ref], median(mr, nrounds), names[s],
-	       names[ref], ratio(t, s, ref, nrounds), target);
+	       names[ref], bench_ratio(t, s, ref, nrounds), target);
 }
 
 int main(void)
@@ -390,13 +357,13 @@ int main(void)
 	for (r = 0; r < nrounds; r++) {
 		for (i = 0; i < NSETUPS; i++) {
 			s = (i + r) % NSETUPS;
-			attach(progs[s], links);
+			bench_attach(progs[s], links);
 			if (s == S_A || s == S_T)
 				verify(s == S_A ? "A" : "T", 42, "reno");
 			else if (s == S_C)
 				verify("C", 0, defcc);
 			t[s][r] = time_conns();
-			detach(links);
+			bench_detach(links, MAXPROGS);
 		}
 	}
 	stop_consumer = 1;

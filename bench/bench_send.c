@@ -48,7 +48,7 @@
 
 #define ROUNDS		41
 #define ROUND_SENDS	20000
-#define MAXROUNDS	101
+#define MAXROUNDS	BENCH_MAXROUNDS
 #define MAXPROGS	8
 #define AF41_TOS	0x88	/* DSCP 34 << 2 */
 
@@ -155,38 +155,6 @@ static void verify(const char *row, int want)
 	}
 }
 
-static void attach(struct bpf_program **progs, struct bpf_link **links)
-{
-	int i;
-
-	for (i = 0; progs[i]; i++) {
-		links[i] = bpf_program__attach_cgroup(progs[i], cg_fd);
-		if (!links[i])
-			die("attach");
-	}
-}
-
-static void detach(struct bpf_link **links)
-{
-	int i;
-
-	for (i = 0; i < MAXPROGS; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
-	}
-}
-
-/* The median over the rounds of t[ref][r] / t[s][r]: the rate of s over ref's. */
-static double ratio(long long t[][MAXROUNDS], int s, int ref, int nrounds)
-{
-	long long q[MAXROUNDS];
-	int r;
-
-	for (r = 0; r < nrounds; r++)
-		q[r] = t[ref][r] * 100000 / t[s][r];
-	return median(q, nrounds) / 100000.0;
-}
-
 static void row(const char *id, const char *what, long long t[][MAXROUNDS], int s, int ref,
 		int nrounds, const char *target)
 {
@@ -197,7 +165,7 @@ static void row(const char *id, const char *what, long long t[][MAXROUNDS], int 
 	memcpy(mr, t[ref], sizeof(mr));
 	printf("%-6s %-52s %-2s %6lld ns  %-2s %6lld ns  %-2s/%-2s %.3f  (%s)\n", id, what,
 	       names[s], median(ms, nrounds), names[ref], median(mr, nrounds), names[s],
-	       names[ref], ratio(t, s, ref, nrounds), target);
+	       names[ref], bench_ratio(t, s, ref, nrounds), target);
 }
 
 static void print_prog_stats(const char *row, struct bpf_program **progs, long long n)
@@ -286,11 +254,11 @@ int main(void)
 	for (r = 0; r < nrounds; r++) {
 		for (i = 0; i < NSETUPS; i++) {
 			s = (i + r) % NSETUPS;
-			attach(progs[s], links);
+			bench_attach(progs[s], links);
 			verify(s == S_U ? "U" : s == S_B ? "B" : s == S_F6 ? "F6" : "F7",
 			       s == S_B || s == S_F6 ? 0 : AF41_TOS);
 			t[s][r] = time_sends(&dst);
-			detach(links);
+			bench_detach(links, MAXPROGS);
 		}
 	}
 	stop_drain = 1;
