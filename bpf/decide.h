@@ -26,6 +26,15 @@ struct og_val {
 
 #define OG_DSCP_MASK 0xfc
 
+/*
+ * A DSCP value @dscp written over a TOS/TCLASS byte @cur: the DSCP bits
+ * forced, the ECN bits (0x03) kept.  Every point that writes a DSCP uses it.
+ */
+static __always_inline __u64 og_dscp_keep_ecn(__u64 dscp, __u64 cur)
+{
+	return (dscp & OG_DSCP_MASK) | (cur & ~(__u64)OG_DSCP_MASK & 0xff);
+}
+
 /* The value is compared unsigned (a UINT, or an int the kernel takes as a u32). */
 static __always_inline int og_unsigned(__u8 vtype, __u8 flags)
 {
@@ -128,7 +137,7 @@ static __always_inline int og_decide(const struct og_rule *r, const struct og_va
 			d[1] = s[1];
 		} else if (r->vtype == OG_VT_DSCP && have) {
 			/* keep the application's ECN bits, as the kernel does for TCP */
-			eff->num = (r->value & OG_DSCP_MASK) | (req->num & ~(__u64)OG_DSCP_MASK & 0xff);
+			eff->num = og_dscp_keep_ecn(r->value, req->num);
 		} else {
 			eff->num = r->value;
 		}

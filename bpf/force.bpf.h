@@ -355,7 +355,7 @@ static __always_inline int dscp_value(void *ctx, const struct og_force_ent *e)
 
 	if (bpf_getsockopt(ctx, e->level, e->optname, &cur, sizeof(cur)))
 		cur = 0;
-	return ((int)e->num & 0xfc) | (cur & 0x03);
+	return (int)og_dscp_keep_ecn(e->num, (__u32)cur);
 }
 
 /* force_apply() @flags */

@@ -94,7 +94,7 @@ static __always_inline int send_ent(struct bpf_sock_addr *ctx, const struct og_f
 
 		have = !bpf_getsockopt(ctx, e->level, e->optname, &cur, sizeof(cur));
 		if (e->vtype == OG_VT_DSCP)	/* keep the application's ECN bits */
-			want = (want & OG_DSCP_MASK) | (have ? cur & 3 : 0);
+			want = (int)og_dscp_keep_ecn(want, have ? (__u32)cur : 0);
 		if (have && cur == want)
 			return 0;	/* in place: nothing to do, nothing counted */
 		if (cfg->mode != OG_MODE_AUDIT)
