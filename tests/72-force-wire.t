@@ -192,6 +192,27 @@ is "$(wire_marks udp6 "$u6" to)" "class 0x8a" "UDP AF_INET6, app TCLASS 0x12: th
 wire out tcp4 "$t6" "$out"
 is "$(wire_marks out "$t6" to)" "tos 0x0" "a client outside the rule's scope: tos 0x0"
 
+# TCP: the socket's own cgroup decides, not the connecting task's: a socket made in the
+# scope by a process that then moves out (as a passed descriptor would go) is still forced,
+# and one made outside by a process that then moves into the scope is not
+moved() {	# moved NAME FROM TO: socket() in FROM, connect() after moving to TO
+	cap_start "$1" "$t6" 6 || diag "tcpdump did not start"
+	in_cg "$2" timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+open(sys.argv[2] + "/cgroup.procs", "w").write("0")
+s.connect(("127.0.0.1", int(sys.argv[1]))); s.sendall(b"x" * 16); s.close()' "$t6" "$3"
+	sleep 0.3
+	kill "$CAP_PID" 2>/dev/null
+	cap_end
+}
+moved movedout "$cg" "$out"
+is "$(wire_marks movedout "$t6" to)" "tos $AF41" \
+	"TCP made in the scope, connected after its process left it: forced (the socket's cgroup)"
+moved movedin "$out" "$cg"
+is "$(wire_marks movedin "$t6" to)" "tos 0x0" \
+	"TCP made outside the scope, connected from inside: not forced (the socket's cgroup)"
+
 # the accepted side: the server in srv gets AF41 on what it sends back
 wire acc tcp4 "$acc" "$out"
 is "$(wire_marks acc "$acc" from nosyn)" "tos $AF41" \
